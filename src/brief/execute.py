@@ -1,0 +1,315 @@
+"""Notebook execution: papermill runs, a content-addressed cache, and parallelism.
+
+A notebook's cache key is derived, never remembered: the hash of its source, the values of
+the parameters *it declares*, the checksums of the data, the subject's code, the locked
+dependency set and the Python version. Quarto's `freeze` hashes only the source
+(quarto-cli #6793); here any changed input re-executes, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brief.fsutil import atomic_write_text, owned_tempdir, sweep_dead
+from brief.hashing import value_sha256
+
+KERNEL_NAME = "python3"
+
+
+class NotebookFailed(Exception):
+    """A notebook raised; says which notebook, cell and exception, and where it was kept."""
+
+    def __init__(self, notebook: str, detail: dict[str, Any], kept_at: Path):
+        self.notebook, self.detail, self.kept_at = notebook, detail, kept_at
+        cell = detail.get("cell_index")
+        where = f"cell {cell}" if cell is not None else "before any cell ran"
+        if detail.get("label"):
+            where += f" (#| label: {detail['label']})"
+        super().__init__(
+            f"notebook {notebook} failed in {where}: {detail.get('ename', 'Error')}: "
+            f"{detail.get('evalue', '')}. The executed notebook is kept at {kept_at} "
+            "for debugging; nothing was published."
+        )
+
+
+# --- what a notebook declares ---------------------------------------------------------
+
+
+def _parameters_cell(nb: dict[str, Any]) -> dict[str, Any] | None:
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            return cell
+    return None
+
+
+def declared_parameters(notebook: Path) -> list[str]:
+    """Names assigned in the cell tagged `parameters` (empty if there is none)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cell = _parameters_cell(nb)
+    if cell is None:
+        return []
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def cell_label(cell: dict[str, Any]) -> str | None:
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    for line in source.splitlines():
+        if line.startswith("#| label:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+# --- jobs and their keys ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    name: str
+    source: Path
+    params: dict[str, Any]
+    inputs: dict[str, Any] = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        return value_sha256(self.inputs)
+
+
+def plan_jobs(
+    notebooks: list[Path],
+    params: dict[str, Any],
+    *,
+    source_hashes: dict[str, str],
+    shared_inputs: dict[str, Any],
+) -> list[NotebookJob]:
+    """One job per notebook; only the parameters it declares enter its key and its run."""
+    jobs = []
+    for path in notebooks:
+        declared = declared_parameters(path)
+        mine = {name: params[name] for name in declared if name in params}
+        inputs = {
+            "notebook": path.name,
+            "source": source_hashes[path.name],
+            "params": mine,
+            **shared_inputs,
+        }
+        jobs.append(NotebookJob(name=path.name, source=path, params=mine, inputs=inputs))
+    return jobs
+
+
+def explain_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
+    """Why a notebook must run again, in words, from its previous inputs."""
+    if old is None:
+        return "first execution of this notebook"
+    reasons = []
+    if old.get("source") != new["source"]:
+        reasons.append("notebook source changed")
+    for name in sorted(set(old.get("params", {})) | set(new["params"])):
+        before, after = old.get("params", {}).get(name), new["params"].get(name)
+        if before != after:
+            reasons.append(f"parameter {name} changed ({before} → {after})")
+    old_data, new_data = old.get("data", {}), new.get("data", {})
+    for path in sorted(set(old_data) | set(new_data)):
+        if old_data.get(path) != new_data.get(path):
+            reasons.append(f"data file {path} changed")
+    labels = {"code": "analysis code changed", "lock": "dependency lock changed"}
+    labels["runtime"] = "Python or kernel changed"
+    reasons += [text for key, text in labels.items() if old.get(key) != new.get(key)]
+    return "; ".join(reasons) or "inputs changed"
+
+
+# --- the cache --------------------------------------------------------------------------
+
+
+class NotebookCache:
+    """Executed notebooks by key: `<dir>/<key>/executed.ipynb` written whole, then renamed."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory / "notebooks"
+        self.index = directory / "last-inputs"
+
+    def get(self, key: str) -> Path | None:
+        path = self.dir / key / "executed.ipynb"
+        return path if path.is_file() else None
+
+    def put(self, job: NotebookJob, executed: Path) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        final = self.dir / job.key
+        if not final.exists():
+            tmp = owned_tempdir(self.dir, ".tmp-")
+            shutil.copyfile(executed, tmp / "executed.ipynb")
+            (tmp / "inputs.json").write_text(json.dumps(job.inputs, indent=1, sort_keys=True))
+            try:
+                os.replace(tmp, final)  # atomic: a reader sees no entry or a whole one
+            except OSError:  # another render stored the same key first: theirs is identical
+                shutil.rmtree(tmp, ignore_errors=True)
+        self._remember(job)
+        return final / "executed.ipynb"
+
+    def _remember(self, job: NotebookJob) -> None:
+        self.index.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.index / f"{job.name}.json", json.dumps(job.inputs, sort_keys=True))
+
+    def last_inputs(self, name: str) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.index / f"{name}.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def sweep(self) -> None:
+        """Remove temp folders left by interrupted writes (never reused: not named by key)."""
+        sweep_dead(self.dir, ".tmp-")
+
+
+# --- running papermill ------------------------------------------------------------------
+
+
+def kernel_env(project_root: Path, state_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    """Environment for kernels: this project's code first, a kernelspec pinned to this Python."""
+    spec_dir = state_dir / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (brief)",
+        "language": "python",
+    }
+    spec_file = spec_dir / "kernel.json"
+    text = json.dumps(spec, indent=1)
+    if not spec_file.is_file() or spec_file.read_text() != text:
+        spec_file.write_text(text)
+    pythonpath = os.pathsep.join(
+        p for p in [str(project_root / "src"), os.environ.get("PYTHONPATH", "")] if p
+    )
+    jupyter_path = os.pathsep.join(
+        p for p in [str(state_dir / "jupyter"), os.environ.get("JUPYTER_PATH", "")] if p
+    )
+    return {
+        "PYTHONPATH": pythonpath,
+        "JUPYTER_PATH": jupyter_path,
+        "PYTHONHASHSEED": "0",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        **extra,
+    }
+
+
+def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -> dict[str, Any]:
+    """In a worker process: execute one notebook; report failure as plain data."""
+    import papermill
+
+    try:
+        papermill.execute_notebook(
+            source,
+            target,
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            cwd=cwd,
+            progress_bar=False,
+            log_output=False,
+        )
+        return {"ok": True}
+    except papermill.PapermillExecutionError as exc:
+        return {
+            "ok": False,
+            "cell_index": exc.cell_index,
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+        }
+    except Exception as exc:  # kernel died, bad notebook JSON, ...
+        return {"ok": False, "cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
+
+
+def _worker_init(env: dict[str, str]) -> None:
+    # Own process group: an interrupted render kills the worker *and* its kernel together.
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(env)
+
+
+def normalize_executed(path: Path) -> None:
+    """Remove what papermill adds that changes between identical runs (times, paths, ids)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {}).get("papermill", {})
+    nb["metadata"]["papermill"] = {"parameters": meta.get("parameters", {})}
+    for cell in nb.get("cells", []):
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _failed_label(executed: Path, cell_index: int | None) -> str | None:
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+        return cell_label(cells[cell_index]) if cell_index is not None else None
+    except (OSError, ValueError, IndexError, KeyError, TypeError):
+        return None
+
+
+class Executor:
+    """Runs jobs in `jobs` worker processes; kills workers and kernels when interrupted."""
+
+    def __init__(self, jobs: int, env: dict[str, str]):
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(
+            max_workers=max(1, jobs), mp_context=context, initializer=_worker_init, initargs=(env,)
+        )
+        self.kernel_starts = 0
+
+    def run(
+        self,
+        todo: list[tuple[NotebookJob, Path]],
+        cwd: Path,
+        on_done: Callable[[NotebookJob, float], None],
+    ) -> None:
+        """Execute each job into its target path; raise NotebookFailed on the first failure."""
+        started: dict[Future, tuple[NotebookJob, Path, float]] = {}
+        for job, target in todo:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            future = self.pool.submit(
+                _run_papermill, str(job.source), str(target), job.params, str(cwd)
+            )
+            started[future] = (job, target, time.monotonic())
+            self.kernel_starts += 1
+        pending = set(started)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job, target, t0 = started[future]
+                result = future.result()
+                if not result["ok"]:
+                    for other in pending:
+                        other.cancel()
+                    result["label"] = _failed_label(target, result.get("cell_index"))
+                    raise NotebookFailed(job.name, result, target)
+                normalize_executed(target)
+                on_done(job, time.monotonic() - t0)
+
+    def kill(self) -> None:
+        """Stop every worker and the kernels they started (their whole process groups)."""
+        for process in list(getattr(self.pool, "_processes", {}).values()):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
