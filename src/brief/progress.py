@@ -1,0 +1,45 @@
+"""Progress while rendering: a live status line on a terminal, plain lines otherwise.
+
+Progress goes to standard error; standard output carries only results (the last line of a
+render is the edition's folder), so scripts can read it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.quiet = quiet
+        self.t0 = time.monotonic()
+        self._status = False
+
+    def _clear(self) -> None:
+        if self._status:
+            self.stream.write("\r\x1b[2K")
+            self._status = False
+
+    def line(self, text: str) -> None:
+        """A lasting line (a step started or finished, an explanation)."""
+        if self.quiet:
+            return
+        self._clear()
+        self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}\n")
+        self.stream.flush()
+
+    def status(self, text: str) -> None:
+        """A passing status: redrawn in place on a terminal, nothing otherwise."""
+        if self.quiet or not self.live:
+            return
+        self._clear()
+        self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}")
+        self.stream.flush()
+        self._status = True
+
+    def done(self) -> None:
+        self._clear()

@@ -1,0 +1,468 @@
+"""`brief render`: parameters → executed notebooks → assembled brief → published edition.
+
+One edition or a matrix of them share one pass: every edition is planned (and every
+parameter set validated) before anything runs; notebooks that several editions need with
+the same inputs execute once; each edition gets its own build folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from brief import publish
+from brief.execute import Executor, NotebookCache, NotebookJob, explain_change, kernel_env
+from brief.fsutil import atomic_write_text, owned_tempdir, sweep_dead
+from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
+from brief.params import Resolved, check_edition_name, edition_name, resolve
+from brief.progress import Progress
+from brief.project import Project
+
+# The notebook output protocol's facts bundle (see docs/ARCHITECTURE.md, "Facts").
+FACTS_MIME = "application/vnd.brief.facts+json"
+BUILD_PREFIX = "build-"
+PACKAGES = [
+    "papermill",
+    "ipykernel",
+    "nbclient",
+    "pandas",
+    "numpy",
+    "altair",
+    "vl-convert-python",
+    "pandera",
+    "pydantic",
+    "pypandoc-binary",
+    "typst",
+]
+
+
+class DataProblems(Exception):
+    """The data failed validation; carries every problem found."""
+
+    def __init__(self, problems: list[Any]):
+        self.problems = problems
+        listed = "\n".join(f"  {p}" for p in problems)
+        count = len(problems)
+        super().__init__(f"the data has {count} problem(s); nothing was rendered:\n{listed}")
+
+
+@dataclass(frozen=True)
+class EditionRequest:
+    params: dict[str, Any]
+    edition: str | None = None
+
+
+@dataclass
+class EditionPlan:
+    name: str
+    resolved: Resolved
+    jobs: list[NotebookJob]
+    identity: dict[str, Any]
+    final: Path
+    up_to_date: bool = False
+    executed: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataState:
+    checksums: dict[str, str]
+    fingerprint: str
+    latest: str
+
+
+def read_matrix(path: Path) -> list[EditionRequest]:
+    """A YAML list of parameter sets (each may name its `edition`), or {editions: [...]}."""
+    from brief.params import ParamError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        raise ParamError(f"matrix file {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ParamError(f"matrix file {path}: cannot be read ({exc})".replace("\n", " ")) from None
+    if isinstance(data, dict) and "editions" in data:
+        data = data["editions"]
+    if not isinstance(data, list) or not data:
+        raise ParamError(f"matrix file {path}: must be a non-empty list of parameter sets")
+    requests = []
+    for number, entry in enumerate(data, start=1):
+        if entry is None:
+            entry = {}
+        if not isinstance(entry, dict):
+            raise ParamError(f"matrix file {path}: entry {number} is not a mapping")
+        entry = dict(entry)
+        edition = entry.pop("edition", None)
+        named = None if edition is None else str(edition)
+        requests.append(EditionRequest(params=entry, edition=named))
+    return requests
+
+
+class Renderer:
+    def __init__(
+        self,
+        project: Project,
+        *,
+        output_dir: Path | None = None,
+        engine: str = "auto",
+        jobs: int | None = None,
+        force: bool = False,
+        explain: bool = False,
+        progress: Progress | None = None,
+    ):
+        self.project = project
+        self.output_dir = (output_dir or project.default_output_dir).resolve()
+        self.engine_request = engine
+        self.jobs = jobs or os.cpu_count() or 1
+        self.force = force
+        self.explain = explain
+        self.progress = progress or Progress()
+        self.cache = NotebookCache(project.cache_dir)
+        self.kernel_starts = 0
+
+    # --- inputs -----------------------------------------------------------------------
+
+    def data_state(self) -> DataState:
+        """Checksums of the data; validation runs once per distinct data content."""
+        data_dir = self.project.data_dir
+        files = [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        checksums = files_sha256(self.project.root, files)
+        fingerprint = value_sha256(checksums)
+        marker = self.project.cache_dir / "validated" / f"{fingerprint}.json"
+        if marker.is_file():
+            return DataState(checksums, fingerprint, json.loads(marker.read_text())["latest"])
+        self.progress.line("validating data")
+        problems = self.project.subject("data_check")(data_dir)
+        if problems:
+            raise DataProblems(problems)
+        latest = self.project.subject("latest")(data_dir).isoformat()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(marker, json.dumps({"latest": latest}))
+        return DataState(checksums, fingerprint, latest)
+
+    def shared_inputs(self, data: DataState) -> dict[str, Any]:
+        return {
+            "data": data.checksums,
+            "code": tree_sha256(self.project.subject_code_dirs),
+            "lock": value_sha256([file_sha256(p) for p in self.project.lock_files if p.is_file()]),
+            "runtime": f"{sys.version.split()[0]} {sys.platform}",
+        }
+
+    def notebooks(self) -> list[Path]:
+        found = sorted(self.project.notebooks_dir.glob("*.ipynb"))
+        if not found:
+            raise publish.PublishError(f"no notebooks in {self.project.notebooks_dir}")
+        return found
+
+    def document_inputs(self) -> dict[str, str]:
+        root = self.project.root
+        paths = [self.project.document, root / "_quarto.yml"]
+        paths += [p for p in self.project.fonts_dir.glob("*") if p.is_file()]
+        return {
+            **files_sha256(root, [p for p in paths if p.is_file()]),
+            "machinery": tree_sha256([Path(__file__).parent], "*"),
+        }
+
+    # --- planning -----------------------------------------------------------------------
+
+    def plan(self, requests: list[EditionRequest]) -> list[EditionPlan]:
+        from brief.engines import choose_engine
+        from brief.execute import plan_jobs
+
+        data = self.data_state()
+        model = self.project.subject("params")
+        engine = choose_engine(self.engine_request)
+        self.engine = engine
+        shared = self.shared_inputs(data)
+        notebooks = self.notebooks()
+        sources = {p.name: file_sha256(p) for p in notebooks}
+        document = self.document_inputs()
+        plans, names = [], set()
+        for request in requests:
+            resolved = resolve(model, request.params, _date(data.latest))
+            name = edition_name(resolved)
+            if request.edition:
+                name = check_edition_name(request.edition)
+            if name in names:
+                raise publish.PublishError(f"two parameter sets would publish edition {name!r}")
+            names.add(name)
+            jobs = plan_jobs(
+                notebooks, resolved.values, source_hashes=sources, shared_inputs=shared
+            )
+            identity = {
+                "params": resolved.values,
+                "data": data.checksums,
+                "notebooks": sources,
+                "code": {"subject": shared["code"], "lock": shared["lock"], **document},
+                "engine": {"name": engine},
+            }
+            plan = EditionPlan(name, resolved, jobs, identity, self.output_dir / name)
+            if plan.final.exists():
+                verdict = publish.up_to_date(plan.final, identity)
+                if verdict is True:
+                    plan.up_to_date = True
+                elif not self.force:
+                    raise publish.refuse_existing(name, verdict)
+            plans.append(plan)
+        self.data = data
+        return plans
+
+    # --- execution ----------------------------------------------------------------------
+
+    def execute(self, plans: list[EditionPlan], build_dirs: dict[str, Path]) -> None:
+        """Reuse cached notebooks; run the rest once each, in parallel."""
+        todo: dict[str, tuple[NotebookJob, Path]] = {}
+        for plan in plans:
+            if plan.up_to_date:
+                continue
+            for job in plan.jobs:
+                cached = self.cache.get(job.key)
+                if cached is not None:
+                    plan.executed[job.name] = cached
+                    self._explain(plan, job, "reused (cache hit)")
+                elif job.key not in todo:
+                    why = explain_change(self.cache.last_inputs(job.name), job.inputs)
+                    self._explain(plan, job, f"execute: {why}")
+                    todo[job.key] = (job, build_dirs[plan.name] / "notebooks" / job.name)
+                else:
+                    self._explain(plan, job, "shared with another edition of this matrix")
+        if not todo:
+            self.progress.line("notebooks: nothing to execute, every notebook is cached")
+        else:
+            self._run(list(todo.values()))
+        for plan in plans:
+            for job in plan.jobs:
+                if job.name not in plan.executed and not plan.up_to_date:
+                    plan.executed[job.name] = self.cache.get(job.key)
+
+    def _explain(self, plan: EditionPlan, job: NotebookJob, text: str) -> None:
+        if self.explain:
+            self.progress.line(f"{plan.name}: {job.name}: {text}")
+
+    def _run(self, todo: list[tuple[NotebookJob, Path]]) -> None:
+        total = len(todo)
+        self.progress.line(f"executing {total} notebook(s) with {min(self.jobs, total)} worker(s)")
+        env = kernel_env(
+            self.project.root,
+            self.project.state_dir,
+            {
+                "BRIEF_PROJECT_ROOT": str(self.project.root),
+                "BRIEF_DATA_VALIDATED": self.data.fingerprint,
+            },
+        )
+        finished = 0
+
+        def on_done(job: NotebookJob, seconds: float) -> None:
+            nonlocal finished
+            finished += 1
+            self.cache.put(job, next(t for j, t in todo if j is job))
+            self.progress.line(f"  [{finished}/{total}] {job.name} executed in {seconds:.1f}s")
+
+        executor = Executor(min(self.jobs, total), env)
+        try:
+            executor.run(todo, cwd=todo[0][1].parent, on_done=on_done)
+        except BaseException:
+            executor.kill()
+            raise
+        finally:
+            self.kernel_starts += executor.kernel_starts
+            executor.close()
+
+    # --- assembly and publishing --------------------------------------------------------
+
+    def assemble(self, plan: EditionPlan, build: Path) -> Path:
+        """Fill the build folder, assemble, and stage the complete edition; return staging."""
+        from brief.diff import changes_markdown, previous_edition
+        from brief.engines import assemble, engine_version
+
+        root = self.project.root
+        nb_dir = build / "notebooks"
+        nb_dir.mkdir(parents=True, exist_ok=True)
+        for name, path in plan.executed.items():
+            shutil.copyfile(path, nb_dir / name)
+        shutil.copyfile(self.project.document, build / self.project.document.name)
+        shutil.copyfile(root / "_quarto.yml", build / "_quarto.yml")
+        shutil.copyfile(self.project.data_dir / "references.json", build / "references.json")
+
+        as_of = plan.resolved.values.get("as_of")
+        timestamp = publish.build_timestamp(as_of)
+        facts = collect_facts([nb_dir / n for n in sorted(plan.executed)])
+        manifest = {
+            "edition": plan.name,
+            "title": document_title(self.project.document),
+            "params": plan.resolved.values,
+            "params_default": sorted(plan.resolved.defaults),
+            "data": self.data.checksums,
+            "notebooks": plan.identity["notebooks"],
+            "code": publish.git_state(root),
+            "engine": {"name": self.engine, "version": engine_version(self.engine)},
+            "versions": versions(),
+            "built": timestamp.isoformat(),
+            "inputs": plan.identity,
+            "inputs_sha256": value_sha256(plan.identity),
+        }
+        previous = previous_edition(self.output_dir, as_of or "", exclude=plan.name)
+        (build / "_changes.md").write_text(changes_markdown(facts, manifest, previous), "utf-8")
+        (build / "_colophon.md").write_text(colophon_markdown(manifest), "utf-8")
+        metadata = {"subtitle": f"Edition {plan.name}", "date": as_of or ""}
+        if as_of:
+            metadata["subtitle"] = f"Edition {plan.name}: information published up to {as_of}"
+        self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
+        done = assemble(
+            build,
+            engine=self.engine,
+            metadata=metadata,
+            timestamp=timestamp,
+            fonts_dir=self.project.fonts_dir,
+        )
+
+        staging = publish.new_staging(self.output_dir)
+        try:
+            shutil.copyfile(done.html, staging / "brief.html")
+            shutil.copyfile(done.pdf, staging / "brief.pdf")
+            shutil.copytree(nb_dir, staging / "notebooks")
+            text = json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+            (staging / "facts.json").write_text(text, encoding="utf-8")
+            publish.write_manifest(staging, manifest)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise publish.output_problem(exc, self.output_dir) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def publish(self, plan: EditionPlan, staging: Path) -> None:
+        from brief.archive import write_archive
+
+        with publish.publish_lock(self.output_dir):
+            if plan.final.exists() and not self.force:
+                verdict = publish.up_to_date(plan.final, plan.identity)
+                shutil.rmtree(staging, ignore_errors=True)
+                if verdict is True:  # a concurrent render published the same edition
+                    return
+                raise publish.refuse_existing(plan.name, verdict)
+            try:
+                publish.move_into_place(staging, plan.final, force=self.force)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise publish.output_problem(exc, plan.final) from None
+            write_archive(self.output_dir)
+
+    def render(self, requests: list[EditionRequest]) -> list[Path]:
+        publish.check_writable(self.output_dir)
+        publish.sweep_stale(self.output_dir)
+        sweep_dead(self.project.build_root, BUILD_PREFIX)
+        self.cache.sweep()
+        plans = self.plan(requests)
+        pending = [p for p in plans if not p.up_to_date]
+        for plan in plans:
+            if plan.up_to_date:
+                self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
+        builds = {p.name: owned_tempdir(self.project.build_root, BUILD_PREFIX) for p in pending}
+        keep: set[str] = set()
+        try:
+            self.execute(pending, builds)
+            for plan in pending:
+                staging = self.assemble(plan, builds[plan.name])
+                self.publish(plan, staging)
+                self.progress.line(f"{plan.name}: published to {plan.final}")
+        except Exception as exc:
+            from brief.execute import NotebookFailed
+
+            if isinstance(exc, NotebookFailed):  # keep that build folder for debugging
+                keep |= {n for n, b in builds.items() if b in exc.kept_at.parents}
+            raise
+        finally:
+            for name, build in builds.items():
+                if name not in keep:
+                    shutil.rmtree(build, ignore_errors=True)
+            self.progress.done()
+        return [p.final for p in plans]
+
+
+def _date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def document_title(document: Path) -> str:
+    text = document.read_text(encoding="utf-8")
+    if text.startswith("---"):
+        front = text.split("\n---", 1)[0].removeprefix("---")
+        try:
+            meta = yaml.safe_load(front) or {}
+        except yaml.YAMLError:
+            meta = {}
+        if isinstance(meta, dict) and meta.get("title"):
+            return str(meta["title"])
+    return document.stem
+
+
+def versions() -> dict[str, str]:
+    found = {"python": sys.version.split()[0]}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    try:
+        import pypandoc
+
+        found["pandoc"] = pypandoc.get_pandoc_version()
+    except (ImportError, OSError):
+        found["pandoc"] = "not found"
+    return found
+
+
+def collect_facts(notebooks: list[Path]) -> dict[str, Any]:
+    """Merge every facts bundle the notebooks emitted (top-level keys hold dicts)."""
+    merged: dict[str, Any] = {}
+    for path in notebooks:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb.get("cells", []):
+            for output in cell.get("outputs", []):
+                bundle = output.get("data", {}).get(FACTS_MIME)
+                if isinstance(bundle, str):
+                    bundle = json.loads(bundle)
+                for key, values in (bundle or {}).items():
+                    merged.setdefault(key, {}).update(values)
+    return merged
+
+
+def _md(text: Any) -> str:
+    from brief.diff import md_escape
+
+    return md_escape(str(text))
+
+
+def colophon_markdown(manifest: dict[str, Any]) -> str:
+    """What produced this edition, for the reader: parameters, data, code, engine, versions."""
+    code = manifest["code"]
+    commit = (code.get("commit") or "unknown")[:12]
+    state = {True: " (with uncommitted changes)", False: "", None: ""}[code.get("dirty")]
+    defaults = set(manifest["params_default"])
+    lines = [
+        f"This is edition **{_md(manifest['edition'])}**, built {_md(manifest['built'][:10])} "
+        f"with the {_md(manifest['engine']['name'])} engine ({_md(manifest['engine']['version'])}) "
+        f"from code commit `{commit}`{state}.",
+        "",
+        "| Parameter | Value | |",
+        "|:--|:--|:--|",
+    ]
+    for name, value in manifest["params"].items():
+        lines.append(f"| {_md(name)} | {_md(value)} | {'default' if name in defaults else 'set'} |")
+    lines += ["", "| Data file | SHA-256 (first 16) |", "|:--|:--|"]
+    lines += [f"| {_md(path)} | `{digest[:16]}` |" for path, digest in manifest["data"].items()]
+    shown = ", ".join(f"{_md(k)} {_md(v)}" for k, v in manifest["versions"].items())
+    lines += ["", f"Software: {shown}.", ""]
+    return "\n".join(lines)
