@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: fabricated editions, a headless-Chromium driver."""
