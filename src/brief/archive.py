@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import os
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -537,12 +538,24 @@ def write_latest(output_dir: Path, edition: EditionInfo | None) -> Path:
     latest_dir = Path(output_dir) / LATEST
     _reset_latest_dir(latest_dir)
     if edition is None:
-        for name in ("EDITION", INDEX):
-            (latest_dir / name).unlink(missing_ok=True)
+        _remove_stale(latest_dir, keep=set())
         return latest_dir
     write_atomic(latest_dir / INDEX, latest_html(edition))
     write_atomic(latest_dir / "EDITION", edition.name + "\n")
+    _remove_stale(latest_dir, keep={INDEX, "EDITION"})
     return latest_dir
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    # latest/ holds the pointer only: a stale copy of an edition there would mislead.
+    for entry in folder.iterdir():
+        if entry.name in keep or entry.name.startswith("."):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
 
 
 def write_archive(output_dir: Path, warnings: list[str] | None = None) -> Path:
