@@ -1,0 +1,161 @@
+"""Sentence builders: formatting numbers, dates and citations, and escaping data text.
+
+Every sentence of the brief that states a number, a date, a count or a status is built
+here or in a topic module from the as-of data. Text that comes from the data (event
+descriptions, status details, labels) enters Markdown only through `md_escape`; source
+ids enter only through `cite`, which refuses anything that is not a plain citation key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+# Characters that mean something to Markdown (pandoc), HTML or Typst: each is
+# backslash-escaped, which pandoc turns back into the literal character in every writer.
+_SPECIAL = set("\\`*_{}[]<>#+-!|$@~^&")
+_SPACE = re.compile(r"\s+")
+_CITE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def md_escape(text: Any) -> str:
+    """Data text as inert Markdown: one line, every significant character escaped."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    flat = _SPACE.sub(" ", str(text)).strip()
+    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in flat)
+
+
+def cite(ids: Iterable[Any]) -> str:
+    """Pandoc citation for the given source ids, in order of first appearance: `[@a; @b]`."""
+    keys: list[str] = []
+    for value in ids:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        key = str(value).strip()
+        if not key:
+            continue
+        if not _CITE_KEY.match(key):
+            raise ValueError(f"not a citation key: {key!r}")
+        if key not in keys:
+            keys.append(key)
+    return "[" + "; ".join("@" + k for k in keys) + "]" if keys else ""
+
+
+def with_cite(sentence: str, ids: Iterable[Any]) -> str:
+    """Attach a citation before the sentence's final full stop."""
+    ref = cite(ids)
+    if not ref:
+        return sentence
+    if sentence.endswith("."):
+        return f"{sentence[:-1]} {ref}."
+    return f"{sentence} {ref}"
+
+
+def fmt_usd_m(value: float, *, prefix: str = "US$") -> str:
+    """US$ millions as words: 2295.38 -> 'US$2,295 million', 34.4 -> 'US$34.4 million'."""
+    value = float(value)
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".removesuffix(".0")
+    return f"{prefix}{text} million"
+
+
+def fmt_pct(value: float, digits: int = 1) -> str:
+    return f"{float(value):.{digits}f}%"
+
+
+def fmt_change(pct: float) -> str:
+    """A percentage change as words: 'up 25.5%', 'down 4.9%', 'unchanged'."""
+    if round(pct, 1) == 0:
+        return "unchanged"
+    return f"{'up' if pct > 0 else 'down'} {abs(pct):.1f}%"
+
+
+def fmt_int(value: int) -> str:
+    return f"{int(value):,}"
+
+
+def as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def fmt_date(value: Any, precision: str = "day") -> str:
+    """'4 September 2025', 'September 2025' or '2025' by precision."""
+    day = as_date(value)
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def iso(value: Any, precision: str = "day") -> str:
+    day = as_date(value)
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{fmt_int(n)} {word if n == 1 else (words or word + 's')}"
+
+
+def join_words(items: Sequence[str], last: str = "and") -> str:
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def short_label(description: Any, limit: int = 150) -> str:
+    """The first clause of a description, cut at a word boundary (plain text, unescaped)."""
+    text = _SPACE.sub(" ", str(description or "")).strip()
+    text = text.split("; ")[0].rstrip(" .;,")
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(" .;,-–(") + "…"
+    return text
+
+
+def bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"- {item}" for item in items if item)
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str | None = None) -> str:
+    """A pipe table; cells must already be Markdown (escape data text first)."""
+    align = align or "l" * len(header)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(marks[a] for a in align) + "|",
+    ]
+    for row in rows:
+        cells = [str(c).replace("\n", " ") for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
