@@ -133,17 +133,23 @@ def _edition_path(output_dir: Path, ref: str) -> Path:
 def cmd_list(project: Project, args: argparse.Namespace) -> int:
     from brief.archive import editions_json, format_table, list_editions
 
-    editions = list_editions(_output_dir(project, args))
-    print(editions_json(editions) if args.json else format_table(editions))
+    warnings: list[str] = []
+    editions = list_editions(_output_dir(project, args), warnings)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    sys.stdout.write(editions_json(editions) if args.json else format_table(editions))
     return 0
 
 
 def cmd_diff(project: Project, args: argparse.Namespace) -> int:
-    from brief.diff import diff_editions, diff_to_json, format_diff
+    from brief.diff import DiffError, diff_editions, diff_to_json, format_diff
 
     output_dir = _output_dir(project, args)
-    result = diff_editions(_edition_path(output_dir, args.a), _edition_path(output_dir, args.b))
-    print(diff_to_json(result) if args.json else format_diff(result))
+    try:
+        result = diff_editions(_edition_path(output_dir, args.a), _edition_path(output_dir, args.b))
+    except DiffError as exc:
+        raise ParamError(str(exc)) from None
+    sys.stdout.write(diff_to_json(result) if args.json else format_diff(result))
     return 0
 
 
