@@ -1,0 +1,899 @@
+"""Load and validate the brief's data (`data/`), and give the point-in-time view.
+
+Every table is read as strings first (so an error can quote the raw value and its line),
+checked, then typed:
+
+- pre-parse checks (here): file present, not empty, UTF-8, well-formed CSV, the exact
+  columns, each row as wide as the header; `references.json` valid JSON, every item with
+  an `id`;
+- value checks (pandera, lazy, every problem collected): dates, vocabularies, numbers,
+  keys, source ids, and the cross-column rules (date precision, publication dates);
+- typing: dates become `datetime64`, numbers `float` (years and orders `int`), the rest
+  `str` (an empty cell is "").
+
+`load_tables()` raises one `DataValidationError` listing every `DataError`;
+`check_data()` returns the list. A validated result is cached per process, keyed by the
+files' checksums. When the environment variable `BRIEF_DATA_VALIDATED` equals
+`data_fingerprint()`, the (costly) pandera pass is skipped: the renderer validates once
+and sets it for every notebook kernel.
+
+`as_of_view(as_of)` hides every row published after `as_of`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis import paths
+
+__all__ = [
+    "ACTORS",
+    "CATEGORIES",
+    "CONFIDENCE",
+    "DATA_FILES",
+    "EVENT_TYPES",
+    "PARTNERS",
+    "PERIOD_TYPES",
+    "SERIES",
+    "STATUSES",
+    "VALIDATED_ENV",
+    "DataError",
+    "DataValidationError",
+    "Tables",
+    "as_of_view",
+    "check_data",
+    "data_checksums",
+    "data_fingerprint",
+    "latest_publication_date",
+    "load_tables",
+]
+
+VALIDATED_ENV = "BRIEF_DATA_VALIDATED"
+
+# --------------------------------------------------------------------------- vocabularies
+ACTORS = ("CHN", "PRK", "RUS", "KOR", "USA", "UNSC")
+EVENT_TYPES = (
+    "summit", "visit", "test", "sanction", "un_vote",
+    "statement", "economic", "border", "military", "treaty",
+)
+CONFIDENCE = ("high", "medium", "low")
+STATUSES = ("no_movement", "signs_of_movement", "moved", "reversed")
+PARTNERS = ("CHN", "RUS")
+PERIOD_TYPES = ("annual", "monthly", "partial")
+CATEGORIES = ("missile", "nuclear", "other")
+#: trade series allowed for each partner (see data/README.md for what each one is)
+SERIES: dict[str, tuple[str, ...]] = {
+    "CHN": ("GACC", "KOTRA", "KITA"),
+    "RUS": ("RUS-FCS", "ITC", "RUS-OFFICIAL", "RUS-ESTIMATE", "KOTRA"),
+}
+PRECISIONS = {"year": 4, "month": 7, "day": 10}
+
+# ------------------------------------------------------------------------------- columns
+EVENTS_COLUMNS = (
+    "event_id", "date", "date_precision", "published", "actor_a", "actor_b",
+    "event_type", "description", "source_id", "confidence",
+)
+TRADE_VALUE_COLUMNS = (
+    "exports_to_nk_usd_m", "imports_from_nk_usd_m", "total_usd_m",
+    "nk_total_trade_usd_m", "partner_share_pct",
+)
+TRADE_KEY = ("partner", "series", "period_type", "year", "period")
+TRADE_COLUMNS = (
+    *TRADE_KEY, *TRADE_VALUE_COLUMNS, "published", "source_id", "confidence", "notes",
+)
+INDICATOR_COLUMNS = ("indicator_id", "label", "description", "named_by", "order")
+STATUS_COLUMNS = (
+    "indicator_id", "effective", "published", "status", "detail", "source_id", "confidence",
+)
+PROVOCATION_COLUMNS = (
+    "provocation_id", "date", "published", "category", "event", "description", "source_url",
+)
+
+
+@dataclass(frozen=True)
+class _CsvSpec:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+
+CSV_SPECS: dict[str, _CsvSpec] = {
+    "events": _CsvSpec("events.csv", EVENTS_COLUMNS, ("event_id",)),
+    "trade": _CsvSpec("trade.csv", TRADE_COLUMNS, TRADE_KEY),
+    "watch_indicators": _CsvSpec("watch_indicators.csv", INDICATOR_COLUMNS, ("indicator_id",)),
+    "watch_status": _CsvSpec("watch_status.csv", STATUS_COLUMNS, ("indicator_id", "effective")),
+    "provocations": _CsvSpec("provocations.csv", PROVOCATION_COLUMNS, ("provocation_id",)),
+}
+REFERENCES = "references.json"
+DATA_FILES = (*(s.name for s in CSV_SPECS.values()), REFERENCES)
+
+
+# -------------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class DataError:
+    """One problem in the data, with its place: file, 1-based line (header = 1), column."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = []
+        if self.column is not None:
+            what.append(f"column '{self.column}'")
+        if self.value is not None:
+            what.append(f"value '{_clip(self.value)}'")
+        head = f"{where}: {', '.join(what)}: " if what else f"{where}: "
+        return f"{head}{self.message} [rule: {self.rule}]"
+
+
+class DataValidationError(ValueError):
+    """Raised by `load_tables` with every problem found (`.errors`)."""
+
+    def __init__(self, errors: Iterable[DataError]):
+        self.errors: list[DataError] = list(errors)
+        n = len(self.errors)
+        lines = [f"{n} problem{'s' if n != 1 else ''} in the brief's data:"]
+        lines += [f"  {e}" for e in self.errors]
+        super().__init__("\n".join(lines))
+
+
+def _clip(value: str, limit: int = 80) -> str:
+    value = value.replace("\n", "\\n")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# -------------------------------------------------------------------------------- tables
+@dataclass(frozen=True)
+class Tables:
+    """The brief's data, typed. See data/README.md for every column."""
+
+    events: pd.DataFrame
+    trade: pd.DataFrame
+    watch_indicators: pd.DataFrame
+    watch_status: pd.DataFrame
+    provocations: pd.DataFrame
+    sources: dict[str, dict] = field(default_factory=dict)
+
+    def copy(self) -> Tables:
+        return Tables(
+            events=self.events.copy(),
+            trade=self.trade.copy(),
+            watch_indicators=self.watch_indicators.copy(),
+            watch_status=self.watch_status.copy(),
+            provocations=self.provocations.copy(),
+            sources={k: dict(v) for k, v in self.sources.items()},
+        )
+
+
+# ----------------------------------------------------------------- checksums and the cache
+def _data_dir(data_dir: Path | str | None) -> Path:
+    return Path(data_dir) if data_dir is not None else paths.data_dir()
+
+
+def _rel(data_dir: Path, name: str) -> str:
+    """A data file's path as the project names it (e.g. data/events.csv)."""
+    try:
+        base = data_dir.resolve().relative_to(paths.project_root())
+        return (base / name).as_posix()
+    except (ValueError, FileNotFoundError):
+        return f"{data_dir.name}/{name}"
+
+
+def _data_file_paths(data_dir: Path) -> list[Path]:
+    files = {data_dir / n for n in DATA_FILES if (data_dir / n).is_file()}
+    if data_dir.is_dir():
+        files |= {
+            p for p in data_dir.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(data_dir).parts)
+        }
+    return sorted(files)
+
+
+def data_checksums(data_dir: Path | None = None) -> dict[str, str]:
+    """sha256 (hex) of every file in the data folder, keyed by its project-relative path."""
+    d = _data_dir(data_dir)
+    return {
+        _rel(d, p.relative_to(d).as_posix()): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in _data_file_paths(d)
+    }
+
+
+def _fingerprint(checksums: dict[str, str]) -> str:
+    h = hashlib.sha256()
+    for name, digest in sorted(checksums.items()):
+        # names relative to the data folder, so a copy elsewhere has the same fingerprint
+        h.update(name.split("/", 1)[-1].encode() + b"\0" + digest.encode() + b"\n")
+    return h.hexdigest()
+
+
+def data_fingerprint(data_dir: Path | None = None) -> str:
+    """One sha256 over all data files (their names and contents)."""
+    return _fingerprint(data_checksums(data_dir))
+
+
+_CACHE: dict[tuple[str, str], Tables] = {}
+
+
+# ---------------------------------------------------------------------------- public API
+def load_tables(data_dir: Path | None = None) -> Tables:
+    """Read, validate and type every data file; raise `DataValidationError` on any problem."""
+    d = _data_dir(data_dir)
+    fingerprint = data_fingerprint(d)
+    key = (str(d.resolve()), fingerprint)
+    if key in _CACHE:
+        return _CACHE[key].copy()
+    skip = os.environ.get(VALIDATED_ENV) == fingerprint
+    raw, errors = _read_all(d, validate=not skip)
+    if errors:
+        raise DataValidationError(errors)
+    tables = _typed(raw)
+    _CACHE[key] = tables
+    return tables.copy()
+
+
+def check_data(data_dir: Path | None = None) -> list[DataError]:
+    """Every problem in the data (an empty list when it is valid). Never raises for bad data."""
+    _, errors = _read_all(_data_dir(data_dir), validate=True)
+    return errors
+
+
+def as_of_view(
+    as_of: dt.date | str | pd.Timestamp,
+    data_dir: Path | None = None,
+    tables: Tables | None = None,
+) -> Tables:
+    """The data as it could be known on `as_of`: rows published later are invisible.
+
+    `watch_status` keeps the rows published by then (the latest per indicator is the
+    status as of then); `watch_indicators` keeps the indicators with at least one such row.
+    """
+    t = tables if tables is not None else load_tables(data_dir)
+    cut = _as_timestamp(as_of)
+
+    def upto(df: pd.DataFrame) -> pd.DataFrame:
+        return df.loc[df["published"] <= cut].reset_index(drop=True)
+
+    status = upto(t.watch_status)
+    indicators = t.watch_indicators
+    indicators = indicators.loc[indicators["indicator_id"].isin(set(status["indicator_id"]))]
+    return Tables(
+        events=upto(t.events),
+        trade=upto(t.trade),
+        watch_indicators=indicators.reset_index(drop=True),
+        watch_status=status,
+        provocations=upto(t.provocations),
+        sources={k: dict(v) for k, v in t.sources.items()},
+    )
+
+
+def latest_publication_date(data_dir: Path | None = None) -> dt.date:
+    """The latest `published` date over all tables."""
+    t = load_tables(data_dir)
+    frames = (t.events, t.trade, t.watch_status, t.provocations)
+    return max(f["published"].max() for f in frames if len(f)).date()
+
+
+def _as_timestamp(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+# ============================================================================ reading
+@dataclass
+class _Raw:
+    """Strings as read (index = line number in the file), per table; None if unreadable."""
+
+    frames: dict[str, pd.DataFrame | None]
+    sources: dict[str, dict] | None
+
+
+def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
+    errors: list[DataError] = []
+    if not d.is_dir():
+        errors.append(DataError(str(d), None, None, None, "file_missing",
+                                "the data folder does not exist"))
+        return _Raw({k: None for k in CSV_SPECS}, None), errors
+    sources = _read_references(d, errors)
+    frames = {name: _read_csv(d, spec, errors) for name, spec in CSV_SPECS.items()}
+    raw = _Raw(frames, sources)
+    if validate:
+        _validate(d, raw, errors)
+    return raw, _sorted(errors)
+
+
+def _sorted(errors: list[DataError]) -> list[DataError]:
+    order = {_name: i for i, _name in enumerate(DATA_FILES)}
+
+    def key(e: DataError) -> tuple:
+        name = e.file.rsplit("/", 1)[-1]
+        return (order.get(name, len(order)), e.file, e.line or 0)
+
+    # stable: within a line, keep the order the checks ran in (columns left to right)
+    return sorted(dict.fromkeys(errors), key=key)
+
+
+def _decode(d: Path, name: str, errors: list[DataError]) -> str | None:
+    rel = _rel(d, name)
+    path = d / name
+    if not path.is_file():
+        errors.append(DataError(rel, None, None, None, "file_missing", "file not found"))
+        return None
+    data = path.read_bytes()
+    if not data.strip():
+        errors.append(DataError(rel, None, None, None, "file_empty", "the file is empty"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        errors.append(DataError(rel, line, None, f"0x{bad}", "encoding",
+                                f"not UTF-8: byte 0x{bad} cannot be decoded "
+                                "(save the file as UTF-8)"))
+        return None
+    return text
+
+
+def _read_csv(d: Path, spec: _CsvSpec, errors: list[DataError]) -> pd.DataFrame | None:
+    rel = _rel(d, spec.name)
+    text = _decode(d, spec.name, errors)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                records.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        msg = str(exc)
+        if "unexpected end of data" in msg or "EOF" in msg:
+            msg = "a quoted field is never closed (unbalanced double quote)"
+        errors.append(DataError(rel, start, None, None, "csv_syntax", f"malformed CSV: {msg}"))
+        return None
+    if not records:
+        errors.append(DataError(rel, None, None, None, "file_empty", "the file has no header"))
+        return None
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    if len(header) == 1 and len(spec.columns) > 1:
+        delim = next((c for c in ";\t|" if c in header[0]), None)
+        hint = f" (it uses {delim!r}; the delimiter must be ',')" if delim else ""
+        errors.append(DataError(rel, header_line, None, header[0], "csv_syntax",
+                                f"the header parses to one column{hint}"))
+        return None
+    ok = True
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            errors.append(DataError(rel, header_line, col, col, "column_duplicate",
+                                    "column appears twice in the header"))
+            ok = False
+        seen.add(col)
+    for col in spec.columns:
+        if col not in seen:
+            errors.append(DataError(rel, header_line, col, None, "column_missing",
+                                    "required column is missing "
+                                    f"(expected: {', '.join(spec.columns)})"))
+    for col in header:
+        if col not in spec.columns:
+            errors.append(DataError(rel, header_line, col, col, "column_unknown",
+                                    f"unknown column (expected: {', '.join(spec.columns)})"))
+    if not ok:
+        return None
+    rows, lines = [], []
+    for line, row in records[1:]:
+        if len(row) != len(header):
+            errors.append(DataError(rel, line, None, _clip(",".join(row)), "csv_syntax",
+                                    f"row has {len(row)} fields, the header has {len(header)}"))
+            continue
+        rows.append(row)
+        lines.append(line)
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+    keep = [c for c in spec.columns if c in frame.columns]  # unknown columns are dropped
+    return frame[keep]
+
+
+def _json_items(text: str) -> list[tuple[int, Any]] | None:
+    """The items of a top-level JSON array with the line each starts on (None if not an array)."""
+    dec = json.JSONDecoder()
+    i = len(text) - len(text.lstrip())
+    if not text.startswith("[", i):
+        return None
+    i += 1
+    items: list[tuple[int, Any]] = []
+    n = len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n,":
+            i += 1
+        if i >= n or text[i] == "]":
+            return items
+        obj, end = dec.raw_decode(text, i)
+        items.append((text.count("\n", 0, i) + 1, obj))
+        i = end
+
+
+def _read_references(d: Path, errors: list[DataError]) -> dict[str, dict] | None:
+    rel = _rel(d, REFERENCES)
+    text = _decode(d, REFERENCES, errors)
+    if text is None:
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        errors.append(DataError(rel, exc.lineno, None, None, "json",
+                                f"not valid JSON: {exc.msg} (column {exc.colno})"))
+        return None
+    items = _json_items(text)
+    if items is None:
+        errors.append(DataError(rel, 1, None, None, "json",
+                                "must be a CSL-JSON array of items ([{...}, ...])"))
+        return None
+    sources: dict[str, dict] = {}
+    first_line: dict[str, int] = {}
+    for line, item in items:
+        if not isinstance(item, dict):
+            errors.append(DataError(rel, line, None, _clip(json.dumps(item)), "json",
+                                    "each item must be a JSON object"))
+            continue
+        ident = item.get("id")
+        if not isinstance(ident, str) or not ident.strip():
+            shown = None if ident is None else str(ident)
+            errors.append(DataError(rel, line, "id", shown, "reference_id",
+                                    "item has no id (every CSL item needs a non-empty string id)"))
+            continue
+        if ident in sources:
+            errors.append(DataError(rel, line, "id", ident, "duplicate_key",
+                                    f"duplicate id (first on line {first_line[ident]})"))
+            continue
+        for fld in ("type", "title"):
+            if not isinstance(item.get(fld), str) or not item[fld].strip():
+                errors.append(DataError(rel, line, fld, None, "required",
+                                        f"item '{ident}' has no {fld}"))
+        sources[ident] = item
+        first_line[ident] = line
+    return sources
+
+
+# ========================================================================= validation
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARTIAL_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_INT_RE = re.compile(r"^-?\d+$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _real_day(v: str) -> dt.date | None:
+    if not _DAY_RE.match(v):
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        return None
+
+
+def _date_start(v: str) -> dt.date | None:
+    """First day of a YYYY, YYYY-MM or YYYY-MM-DD period; None if not a real date."""
+    if not _PARTIAL_RE.match(v):
+        return None
+    parts = [int(p) for p in v.split("-")]
+    try:
+        return dt.date(parts[0], *(parts[1:] + [1, 1][len(parts) - 1 :]))
+    except ValueError:
+        return None
+
+
+def _date_message(v: str, partial: bool = False) -> str:
+    form = "YYYY, YYYY-MM or YYYY-MM-DD" if partial else "YYYY-MM-DD"
+    if (_PARTIAL_RE if partial else _DAY_RE).match(v):
+        return "not a real calendar date"
+    return f"not a date in the form {form}"
+
+
+def _is_float(v: str) -> bool:
+    return v == "" or bool(_FLOAT_RE.match(v.strip()))
+
+
+def _num(v: str) -> float | None:
+    return float(v) if v != "" and _is_float(v) else None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    rule: str
+    message: Callable[[str], str]
+    column: str | None = None  # for row-wise checks: the column the error is reported on
+
+
+_RULES: dict[str, _Rule] = {}
+_TABLE = [""]  # the table whose schema is being built: check names are "<table>.<name>"
+
+
+def _key(name: str) -> str:
+    return f"{_TABLE[0]}.{name}"
+
+
+def _check(
+    name: str,
+    rule: str,
+    fn: Callable[[str], bool],
+    message: str | Callable[[str], str],
+) -> pa.Check:
+    """An element-wise pandera check on raw strings, registered with its rule and message."""
+    _RULES[_key(name)] = _Rule(rule, message if callable(message) else (lambda _v, m=message: m))
+    return pa.Check(lambda v: bool(fn(v)), element_wise=True, name=_key(name))
+
+
+def _row_check(
+    name: str,
+    rule: str,
+    column: str,
+    fn: Callable[[pd.Series], bool],
+    message: str | Callable[[str], str],
+) -> pa.Check:
+    """A row-wise check (several columns) reported on `column`."""
+    _RULES[_key(name)] = _Rule(
+        rule, message if callable(message) else (lambda _v, m=message: m), column)
+
+    def frame_check(df: pd.DataFrame) -> pd.Series:
+        return df.apply(lambda row: bool(fn(row)), axis=1) if len(df) else pd.Series(dtype=bool)
+
+    return pa.Check(frame_check, name=_key(name))
+
+
+def _required(col: str) -> pa.Check:
+    return _check(f"{col}:required", "required", lambda v: v.strip() != "", "a value is required")
+
+
+def _vocab(col: str, allowed: Iterable[str], optional: bool = False) -> pa.Check:
+    allowed = tuple(allowed)
+    return _check(
+        f"{col}:vocabulary", "vocabulary",
+        lambda v: (optional and v == "") or v in allowed,
+        f"not in the vocabulary ({', '.join(allowed)})",
+    )
+
+
+def _day(col: str) -> pa.Check:
+    return _check(f"{col}:date", "date", lambda v: _real_day(v) is not None, _date_message)
+
+
+def _source(col: str, sources: dict[str, dict] | None) -> list[pa.Check]:
+    if sources is None:  # references.json unreadable: reported there, not on every row
+        return []
+    ids = frozenset(sources)
+    return [_check(f"{col}:unknown_source", "unknown_source", lambda v: v == "" or v in ids,
+                   "unknown source id (not in data/references.json)")]
+
+
+def _col(*checks: pa.Check | list[pa.Check]) -> pa.Column:
+    flat: list[pa.Check] = []
+    for c in checks:
+        flat.extend(c if isinstance(c, list) else [c])
+    return pa.Column(object, checks=flat, nullable=False, required=False)
+
+
+def _events_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
+    def precision_ok(r: pd.Series) -> bool:
+        if _date_start(r["date"]) is None or r["date_precision"] not in PRECISIONS:
+            return True  # reported by the column checks
+        return PRECISIONS[r["date_precision"]] == len(r["date"])
+
+    def published_ok(r: pd.Series) -> bool:
+        start, pub = _date_start(r["date"]), _real_day(r["published"])
+        return start is None or pub is None or pub >= start
+
+    def id_ok(r: pd.Series) -> bool:
+        if not _SLUG_RE.match(r["event_id"]) or _date_start(r["date"]) is None:
+            return True
+        return r["event_id"].startswith(r["date"] + "-")
+
+    return pa.DataFrameSchema(
+        {
+            "event_id": _col(_required("event_id"), _check(
+                "event_id:id_format", "id_format", lambda v: v == "" or _SLUG_RE.match(v),
+                "event_id must be a lowercase slug (a-z, 0-9, hyphens)")),
+            "date": _col(_check("date:date", "date", lambda v: _date_start(v) is not None,
+                                lambda v: _date_message(v, partial=True))),
+            "date_precision": _col(_vocab("date_precision", PRECISIONS)),
+            "published": _col(_day("published")),
+            "actor_a": _col(_vocab("actor_a", ACTORS)),
+            "actor_b": _col(_vocab("actor_b", ACTORS, optional=True)),
+            "event_type": _col(_vocab("event_type", EVENT_TYPES)),
+            "description": _col(_required("description")),
+            "source_id": _col(_required("source_id"), _source("source_id", sources)),
+            "confidence": _col(_vocab("confidence", CONFIDENCE)),
+        },
+        checks=[
+            _row_check("events:date_precision", "date_precision", "date_precision", precision_ok,
+                       "date_precision does not match the form of date "
+                       "(year = YYYY, month = YYYY-MM, day = YYYY-MM-DD)"),
+            _row_check("events:published", "published_before_event", "published", published_ok,
+                       "published before the first day of the event's date"),
+            _row_check("events:id_date", "id_format", "event_id", id_ok,
+                       "event_id must start with the event's date followed by '-'"),
+        ],
+    )
+
+
+def _period_end(r: pd.Series) -> dt.date | None:
+    try:
+        year = int(r["year"])
+        if r["period_type"] == "annual":
+            return dt.date(year, 12, 31)
+        month = int(r["period"].split("-")[-1])
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, TypeError, IndexError, calendar.IllegalMonthError):
+        return None
+
+
+def _period_ok(r: pd.Series) -> bool:
+    p, kind = r["period"], r["period_type"]
+    if kind == "annual":
+        return p == ""
+    if kind == "monthly":
+        return bool(re.fullmatch(r"(0[1-9]|1[0-2])", p))
+    if kind == "partial":
+        m = re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|1[0-2])", p)
+        return bool(m) and m.group(1) < m.group(2)
+    return True  # unknown period_type: reported by its column check
+
+
+def _trade_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
+    def number(col: str, upper: float | None = None) -> pa.Column:
+        checks = [
+            _check(f"{col}:type", "type", _is_float, "not a number (US$ millions, '.' decimal)"),
+            _check(f"{col}:negative", "negative", lambda v: (_num(v) or 0) >= 0,
+                   "negative value: trade values are never below zero"),
+        ]
+        if upper is not None:
+            checks.append(_check(f"{col}:range", "range",
+                                 lambda v: (_num(v) or 0) <= upper, f"a share must be 0–{upper:g}"))
+        return _col(checks)
+
+    def series_ok(r: pd.Series) -> bool:
+        allowed = SERIES.get(r["partner"])
+        return allowed is None or r["series"] in allowed
+
+    def published_ok(r: pd.Series) -> bool:
+        end, pub = _period_end(r), _real_day(r["published"])
+        return end is None or pub is None or not _period_ok(r) or pub > end
+
+    def has_value(r: pd.Series) -> bool:
+        return any(r[c] != "" for c in TRADE_VALUE_COLUMNS if c in r.index)
+
+    all_series = sorted({s for v in SERIES.values() for s in v})
+    return pa.DataFrameSchema(
+        {
+            "partner": _col(_vocab("partner", PARTNERS)),
+            "series": _col(_vocab("series", all_series)),
+            "period_type": _col(_vocab("period_type", PERIOD_TYPES)),
+            "year": _col(_check("year:type", "type", lambda v: bool(re.fullmatch(r"\d{4}", v)),
+                                "year must be an integer (YYYY)")),
+            "period": _col(),
+            "exports_to_nk_usd_m": number("exports_to_nk_usd_m"),
+            "imports_from_nk_usd_m": number("imports_from_nk_usd_m"),
+            "total_usd_m": number("total_usd_m"),
+            "nk_total_trade_usd_m": number("nk_total_trade_usd_m"),
+            "partner_share_pct": number("partner_share_pct", 100.0),
+            "published": _col(_day("published")),
+            "source_id": _col(_required("source_id"), _source("source_id", sources)),
+            "confidence": _col(_vocab("confidence", CONFIDENCE)),
+            "notes": _col(),
+        },
+        checks=[
+            _row_check("trade:series", "vocabulary", "series", series_ok,
+                       "series not used for this partner "
+                       f"(CHN: {', '.join(SERIES['CHN'])}; RUS: {', '.join(SERIES['RUS'])})"),
+            _row_check("trade:period", "period", "period", _period_ok,
+                       "period must be empty for annual, MM for monthly, MM-MM for partial"),
+            _row_check("trade:published", "published_before_period", "published", published_ok,
+                       "published on or before the end of the period it reports"),
+            _row_check("trade:value", "required", "total_usd_m", has_value,
+                       "the row has no value at all"),
+        ],
+    )
+
+
+def _indicators_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({
+        "indicator_id": _col(_required("indicator_id"), _check(
+            "indicator_id:id_format", "id_format", lambda v: v == "" or _SLUG_RE.match(v),
+            "indicator_id must be a lowercase slug (a-z, 0-9, hyphens)")),
+        "label": _col(_required("label")),
+        "description": _col(_required("description")),
+        "named_by": _col(_required("named_by"), _source("named_by", sources)),
+        "order": _col(_check("order:type", "type", lambda v: bool(_INT_RE.match(v)),
+                             "order must be an integer")),
+    })
+
+
+def _status_schema(sources: dict[str, dict] | None, indicators: frozenset[str] | None):
+    def published_ok(r: pd.Series) -> bool:
+        eff, pub = _real_day(r["effective"]), _real_day(r["published"])
+        return eff is None or pub is None or pub >= eff
+
+    ind_checks = []
+    if indicators is not None:
+        ind_checks.append(_check("watch_status:indicator", "unknown_indicator",
+                                 lambda v: v in indicators,
+                                 "unknown indicator_id (not in data/watch_indicators.csv)"))
+    return pa.DataFrameSchema(
+        {
+            "indicator_id": _col(_required("indicator_id"), ind_checks),
+            "effective": _col(_day("effective")),
+            "published": _col(_day("published")),
+            "status": _col(_vocab("status", STATUSES)),
+            "detail": _col(_required("detail")),
+            "source_id": _col(_required("source_id"), _source("source_id", sources)),
+            "confidence": _col(_vocab("confidence", CONFIDENCE)),
+        },
+        checks=[_row_check("watch_status:published", "published_before_event", "published",
+                           published_ok, "published before the status took effect")],
+    )
+
+
+def _provocations_schema() -> pa.DataFrameSchema:
+    def published_ok(r: pd.Series) -> bool:
+        d, pub = _real_day(r["date"]), _real_day(r["published"])
+        return d is None or pub is None or pub >= d
+
+    return pa.DataFrameSchema(
+        {
+            "provocation_id": _col(_required("provocation_id")),
+            "date": _col(_day("date")),
+            "published": _col(_day("published")),
+            "category": _col(_vocab("category", CATEGORIES)),
+            "event": _col(_required("event")),
+            "description": _col(),
+            "source_url": _col(),
+        },
+        checks=[_row_check("provocations:published", "published_before_event", "published",
+                           published_ok, "published before the provocation's date")],
+    )
+
+
+def _validate(d: Path, raw: _Raw, errors: list[DataError]) -> None:
+    ind = raw.frames.get("watch_indicators")
+    indicator_ids = (
+        frozenset(ind["indicator_id"]) if ind is not None and "indicator_id" in ind else None
+    )
+    builders: dict[str, Callable[[], pa.DataFrameSchema]] = {
+        "events": lambda: _events_schema(raw.sources),
+        "trade": lambda: _trade_schema(raw.sources),
+        "watch_indicators": lambda: _indicators_schema(raw.sources),
+        "watch_status": lambda: _status_schema(raw.sources, indicator_ids),
+        "provocations": _provocations_schema,
+    }
+    schemas = {}
+    for name, build in builders.items():
+        _TABLE[0] = name
+        schemas[name] = build()
+    for name, frame in raw.frames.items():
+        if frame is None:
+            continue
+        spec = CSV_SPECS[name]
+        schema = schemas[name]
+        present = set(frame.columns)
+        if present != set(spec.columns):
+            # some columns missing (already reported): check what is there, skip row rules
+            kept = {c: col for c, col in schema.columns.items() if c in present}
+            schema = pa.DataFrameSchema(kept)
+        _run_schema(_rel(d, spec.name), frame, schema, errors)
+        if set(spec.key) <= present:
+            _check_unique(_rel(d, spec.name), frame, spec.key, errors)
+
+
+def _run_schema(rel: str, frame: pd.DataFrame, schema: pa.DataFrameSchema,
+                errors: list[DataError]) -> None:
+    if frame.empty:
+        return
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for case in exc.failure_cases.to_dict("records"):
+            err = _to_error(rel, frame, case)
+            if err is not None:
+                errors.append(err)
+
+
+def _to_error(rel: str, frame: pd.DataFrame, case: dict[str, Any]) -> DataError | None:
+    check = str(case.get("check"))
+    column = case.get("column")
+    index = case.get("index")
+    line = None if index is None or pd.isna(index) else int(index)
+    rule = _RULES.get(check)
+    if rule is None:  # pandera's own checks (should not happen on string frames)
+        value = case.get("failure_case")
+        return DataError(rel, line, column, None if value is None else str(value), "schema",
+                         f"failed {check}")
+    if rule.column is not None and column != rule.column:
+        return None  # a row-wise check: reported once, on its own column
+    value = str(frame.at[line, column]) if line is not None and column in frame else None
+    return DataError(rel, line, column, value, rule.rule, rule.message(value or ""))
+
+
+def _check_unique(rel: str, frame: pd.DataFrame, key: tuple[str, ...],
+                  errors: list[DataError]) -> None:
+    first: dict[tuple, int] = {}
+    for line, values in zip(frame.index, frame[list(key)].itertuples(index=False), strict=True):
+        k = tuple(values)
+        if k in first:
+            shown = k[0] if len(k) == 1 else "|".join(k)
+            what = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
+            errors.append(DataError(rel, int(line), ", ".join(key), shown, "duplicate_key",
+                                    f"duplicate key {what} (first on line {first[k]})"))
+        else:
+            first[k] = int(line)
+
+
+# ============================================================================= typing
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+
+
+def _floats(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.replace("", None), errors="coerce").astype("float64")
+
+
+def _strings(df: pd.DataFrame, cols: Iterable[str]) -> pd.DataFrame:
+    for c in cols:
+        df[c] = df[c].astype("str")
+    return df
+
+
+def _typed(raw: _Raw) -> Tables:
+    f = {k: v.reset_index(drop=True).copy() for k, v in raw.frames.items() if v is not None}
+
+    ev = _strings(f["events"], EVENTS_COLUMNS)
+    ev["published"] = _dates(ev["published"])
+    ev.insert(2, "date_start", pd.to_datetime(
+        [_date_start(v) for v in ev["date"]]).astype("datetime64[ns]"))
+
+    tr = _strings(f["trade"], TRADE_COLUMNS)
+    tr["year"] = tr["year"].astype("int64")
+    for c in TRADE_VALUE_COLUMNS:
+        tr[c] = _floats(tr[c])
+    tr["published"] = _dates(tr["published"])
+
+    wi = _strings(f["watch_indicators"], INDICATOR_COLUMNS)
+    wi["order"] = wi["order"].astype("int64")
+    wi = wi.sort_values("order", kind="stable").reset_index(drop=True)
+
+    ws = _strings(f["watch_status"], STATUS_COLUMNS)
+    ws["effective"] = _dates(ws["effective"])
+    ws["published"] = _dates(ws["published"])
+    ws = ws.sort_values(["indicator_id", "effective", "published"], kind="stable")
+    ws = ws.reset_index(drop=True)
+
+    pv = _strings(f["provocations"], PROVOCATION_COLUMNS)
+    pv["date"] = _dates(pv["date"])
+    pv["published"] = _dates(pv["published"])
+
+    return Tables(events=ev, trade=tr, watch_indicators=wi, watch_status=ws,
+                  provocations=pv, sources=dict(raw.sources or {}))
+
