@@ -299,7 +299,7 @@ def text(view: Any, params: Any) -> str:
             )
         else:
             out.append(
-                f"The latest high-level exchange with {_name(code)} was on "
+                f"The latest high-level exchange with {_name(code)} came "
                 f"{timeline.mention(last)}."
             )
     out.append(kim_trip_sentence(view.events, timeline.CHINA, params.as_of))
@@ -340,7 +340,7 @@ def kim_trip_sentence(events: pd.DataFrame, partner: str, as_of: Any) -> str:
     pname = _name(partner)
     if trip is None:
         return f"The data record no Kim Jong Un summit in {pname}."
-    text = f"Kim Jong Un's latest summit in {pname} was on {timeline.mention(trip)}."
+    text = f"Kim Jong Un's latest summit in {pname} came {timeline.mention(trip)}."
     gap = (pd.Timestamp(as_of) - trip["when"]).days
     if gap > 365:
         text += (

@@ -22,6 +22,14 @@ SERIES_NAMES = {
     "GACC": "China's customs (GACC)",
     "KOTRA": "KOTRA's reconstruction of North Korea's trade",
 }
+# How the Russia–North Korea series codes of trade.csv read in a sentence.
+RUSSIA_SERIES = {
+    "RUS-FCS": "Russian customs",
+    "RUS-OFFICIAL": "Russian officials",
+    "RUS-ESTIMATE": "a Russian industry estimate",
+    "ITC": "ITC Trade Map",
+    "KOTRA": "KOTRA",
+}
 NUMERIC = [
     "exports_to_nk_usd_m",
     "imports_from_nk_usd_m",
@@ -609,7 +617,7 @@ def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
 
 
 def md_series(name: str) -> str:
-    return narrative.md_escape(name)
+    return narrative.md_escape(RUSSIA_SERIES.get(name, name))
 
 
 def text(view: Any, params: Any) -> str:
