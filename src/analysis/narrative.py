@@ -143,6 +143,11 @@ def short_label(description: Any, limit: int = 150) -> str:
     return text
 
 
+def capital(text: str) -> str:
+    """First letter upper-case (for a clause that starts a bullet or sentence)."""
+    return text[:1].upper() + text[1:]
+
+
 def bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {item}" for item in items if item)
 

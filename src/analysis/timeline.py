@@ -128,3 +128,9 @@ def mention(row: Any) -> str:
     """An event as inline Markdown: 'on 4 September 2025: <label> [@src]'."""
     ref = narrative.cite([row["source_id"]])
     return f"{dated(row)}: {narrative.md_escape(row['label'])} {ref}".rstrip()
+
+
+def item(row: Any) -> str:
+    """An event as a list item: '4 September 2025: <label> [@src]'."""
+    ref = narrative.cite([row["source_id"]])
+    return f"{when_text(row)}: {narrative.md_escape(row['label'])} {ref}".rstrip()
