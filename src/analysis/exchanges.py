@@ -299,8 +299,7 @@ def text(view: Any, params: Any) -> str:
             )
         else:
             out.append(
-                f"The latest high-level exchange with {_name(code)} came "
-                f"{timeline.mention(last)}."
+                f"The latest high-level exchange with {_name(code)} came {timeline.mention(last)}."
             )
     out.append(kim_trip_sentence(view.events, timeline.CHINA, params.as_of))
     return "\n\n".join(s for s in out if s)

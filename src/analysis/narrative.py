@@ -75,6 +75,8 @@ def with_cite(sentence: str, ids: Iterable[Any]) -> str:
 def fmt_usd_m(value: float, *, prefix: str = "US$") -> str:
     """US$ millions as words: 2295.38 -> 'US$2,295 million', 34.4 -> 'US$34.4 million'."""
     value = float(value)
+    if value < 0:
+        return "−" + fmt_usd_m(-value, prefix=prefix)
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}".removesuffix(".0")
     return f"{prefix}{text} million"
 
