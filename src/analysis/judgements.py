@@ -90,7 +90,11 @@ def signals_bullet(view: Any, params: Any, days: int = SIGNAL_DAYS) -> str:
     for code in dict.fromkeys([timeline.CHINA, params.compare_with]):
         rows = pivot.recent(view.events, code, params.as_of, days)
         if rows.empty:
-            parts.append(f"with {timeline.sentence_name(code)}, none recorded")
+            text = f"with {timeline.sentence_name(code)}, none recorded"
+            last = pivot.latest_event(view.events, code, params.as_of)
+            if last is not None:
+                text += f"; the latest came {timeline.mention(last)}"
+            parts.append(text)
         else:
             items = "; ".join(timeline.item(r) for _, r in rows.iterrows())
             parts.append(f"with {timeline.sentence_name(code)}: {items}")
@@ -112,7 +116,7 @@ def watch_bullet(view: Any, params: Any) -> str:
     )
     if not moved.empty:
         names = [narrative.md_escape(r["label"]) for _, r in moved.iterrows()]
-        text += f" ({narrative.join_words(names, last='; ').replace(', ', '; ')})"
+        text += f" (moved: {'; '.join(names)})"
     return text + "."
 
 
@@ -138,6 +142,16 @@ def security_bullet(view: Any, params: Any) -> str:
             )
         )
     return text
+
+
+def scope(params: Any) -> str:
+    """What this edition is: its date, window, lead series and comparison partner."""
+    return (
+        f"This edition uses only information published by {narrative.fmt_date(params.as_of)}. "
+        f"Its window opens on {narrative.fmt_date(params.start)}; the lead trade series is "
+        f"{trade.SERIES_NAMES[params.trade_series]}; the comparison partner is "
+        f"{timeline.sentence_name(params.compare_with)}."
+    )
 
 
 def bullets(view: Any, params: Any) -> str:

@@ -69,6 +69,14 @@ def recent(events: pd.DataFrame, partner: str, as_of: Any, days: int = SIGNAL_DA
     return timeline.headline(timeline.between(ev, timeline.SUBJECT, partner)).reset_index(drop=True)
 
 
+def latest_event(events: pd.DataFrame, partner: str, as_of: Any) -> pd.Series | None:
+    """The latest headline North Korea–partner event of any type up to `as_of`."""
+    ev = timeline.prepare(events)
+    ev = timeline.headline(timeline.between(ev, timeline.SUBJECT, partner))
+    ev = ev[ev["when"] <= pd.Timestamp(as_of)]
+    return None if ev.empty else ev.iloc[-1]
+
+
 def leader_time(events: pd.DataFrame, as_of: Any, years: int = 3) -> dict[str, Any]:
     """Kim's summits by partner over the last `years` calendar years up to `as_of`."""
     y1 = pd.Timestamp(as_of).year
@@ -238,7 +246,9 @@ def signals_text(events: pd.DataFrame, as_of: Any, days: int = SIGNAL_DAYS) -> s
             f"{narrative.fmt_date(as_of)}"
         )
         if rows.empty:
-            out.append(f"{head}: none recorded.")
+            last = latest_event(events, partner, as_of)
+            tail = f" The latest came {timeline.mention(last)}." if last is not None else ""
+            out.append(f"{head}: none recorded.{tail}")
         else:
             out.append(
                 f"{head}:\n\n" + narrative.bullets(timeline.item(r) for _, r in rows.iterrows())
