@@ -67,8 +67,16 @@ VALIDATED_ENV = "BRIEF_DATA_VALIDATED"
 # --------------------------------------------------------------------------- vocabularies
 ACTORS = ("CHN", "PRK", "RUS", "KOR", "USA", "UNSC")
 EVENT_TYPES = (
-    "summit", "visit", "test", "sanction", "un_vote",
-    "statement", "economic", "border", "military", "treaty",
+    "summit",
+    "visit",
+    "test",
+    "sanction",
+    "un_vote",
+    "statement",
+    "economic",
+    "border",
+    "military",
+    "treaty",
 )
 CONFIDENCE = ("high", "medium", "low")
 STATUSES = ("no_movement", "signs_of_movement", "moved", "reversed")
@@ -84,23 +92,51 @@ PRECISIONS = {"year": 4, "month": 7, "day": 10}
 
 # ------------------------------------------------------------------------------- columns
 EVENTS_COLUMNS = (
-    "event_id", "date", "date_precision", "published", "actor_a", "actor_b",
-    "event_type", "description", "source_id", "confidence",
+    "event_id",
+    "date",
+    "date_precision",
+    "published",
+    "actor_a",
+    "actor_b",
+    "event_type",
+    "description",
+    "source_id",
+    "confidence",
 )
 TRADE_VALUE_COLUMNS = (
-    "exports_to_nk_usd_m", "imports_from_nk_usd_m", "total_usd_m",
-    "nk_total_trade_usd_m", "partner_share_pct",
+    "exports_to_nk_usd_m",
+    "imports_from_nk_usd_m",
+    "total_usd_m",
+    "nk_total_trade_usd_m",
+    "partner_share_pct",
 )
 TRADE_KEY = ("partner", "series", "period_type", "year", "period")
 TRADE_COLUMNS = (
-    *TRADE_KEY, *TRADE_VALUE_COLUMNS, "published", "source_id", "confidence", "notes",
+    *TRADE_KEY,
+    *TRADE_VALUE_COLUMNS,
+    "published",
+    "source_id",
+    "confidence",
+    "notes",
 )
 INDICATOR_COLUMNS = ("indicator_id", "label", "description", "named_by", "order")
 STATUS_COLUMNS = (
-    "indicator_id", "effective", "published", "status", "detail", "source_id", "confidence",
+    "indicator_id",
+    "effective",
+    "published",
+    "status",
+    "detail",
+    "source_id",
+    "confidence",
 )
 PROVOCATION_COLUMNS = (
-    "provocation_id", "date", "published", "category", "event", "description", "source_url",
+    "provocation_id",
+    "date",
+    "published",
+    "category",
+    "event",
+    "description",
+    "source_url",
 )
 
 
@@ -202,7 +238,8 @@ def _data_file_paths(data_dir: Path) -> list[Path]:
     files = {data_dir / n for n in DATA_FILES if (data_dir / n).is_file()}
     if data_dir.is_dir():
         files |= {
-            p for p in data_dir.rglob("*")
+            p
+            for p in data_dir.rglob("*")
             if p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(data_dir).parts)
         }
@@ -312,8 +349,9 @@ class _Raw:
 def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
     errors: list[DataError] = []
     if not d.is_dir():
-        errors.append(DataError(str(d), None, None, None, "file_missing",
-                                "the data folder does not exist"))
+        errors.append(
+            DataError(str(d), None, None, None, "file_missing", "the data folder does not exist")
+        )
         return _Raw({k: None for k in CSV_SPECS}, None), errors
     sources = _read_references(d, errors)
     frames = {name: _read_csv(d, spec, errors) for name, spec in CSV_SPECS.items()}
@@ -349,9 +387,16 @@ def _decode(d: Path, name: str, errors: list[DataError]) -> str | None:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         bad = data[exc.start : exc.end].hex(" ")
-        errors.append(DataError(rel, line, None, f"0x{bad}", "encoding",
-                                f"not UTF-8: byte 0x{bad} cannot be decoded "
-                                "(save the file as UTF-8)"))
+        errors.append(
+            DataError(
+                rel,
+                line,
+                None,
+                f"0x{bad}",
+                "encoding",
+                f"not UTF-8: byte 0x{bad} cannot be decoded (save the file as UTF-8)",
+            )
+        )
         return None
     return text
 
@@ -383,33 +428,73 @@ def _read_csv(d: Path, spec: _CsvSpec, errors: list[DataError]) -> pd.DataFrame 
     if len(header) == 1 and len(spec.columns) > 1:
         delim = next((c for c in ";\t|" if c in header[0]), None)
         hint = f" (it uses {delim!r}; the delimiter must be ',')" if delim else ""
-        errors.append(DataError(rel, header_line, None, header[0], "csv_syntax",
-                                f"the header parses to one column{hint}"))
+        errors.append(
+            DataError(
+                rel,
+                header_line,
+                None,
+                header[0],
+                "csv_syntax",
+                f"the header parses to one column{hint}",
+            )
+        )
         return None
     ok = True
     seen: set[str] = set()
     for col in header:
         if col in seen:
-            errors.append(DataError(rel, header_line, col, col, "column_duplicate",
-                                    "column appears twice in the header"))
+            errors.append(
+                DataError(
+                    rel,
+                    header_line,
+                    col,
+                    col,
+                    "column_duplicate",
+                    "column appears twice in the header",
+                )
+            )
             ok = False
         seen.add(col)
     for col in spec.columns:
         if col not in seen:
-            errors.append(DataError(rel, header_line, col, None, "column_missing",
-                                    "required column is missing "
-                                    f"(expected: {', '.join(spec.columns)})"))
+            errors.append(
+                DataError(
+                    rel,
+                    header_line,
+                    col,
+                    None,
+                    "column_missing",
+                    f"required column is missing (expected: {', '.join(spec.columns)})",
+                )
+            )
     for col in header:
         if col not in spec.columns:
-            errors.append(DataError(rel, header_line, col, col, "column_unknown",
-                                    f"unknown column (expected: {', '.join(spec.columns)})"))
+            errors.append(
+                DataError(
+                    rel,
+                    header_line,
+                    col,
+                    col,
+                    "column_unknown",
+                    f"unknown column (expected: {', '.join(spec.columns)})",
+                )
+            )
     if not ok:
         return None
     rows, lines = [], []
+    physical = [ln.rstrip("\r\n") for ln in io.StringIO(text, newline="").readlines()]
     for line, row in records[1:]:
         if len(row) != len(header):
-            errors.append(DataError(rel, line, None, _clip(",".join(row)), "csv_syntax",
-                                    f"row has {len(row)} fields, the header has {len(header)}"))
+            errors.append(
+                DataError(
+                    rel,
+                    line,
+                    None,
+                    physical[line - 1],
+                    "csv_syntax",
+                    f"row has {len(row)} fields, the header has {len(header)}",
+                )
+            )
             continue
         rows.append(row)
         lines.append(line)
@@ -445,35 +530,71 @@ def _read_references(d: Path, errors: list[DataError]) -> dict[str, dict] | None
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        errors.append(DataError(rel, exc.lineno, None, None, "json",
-                                f"not valid JSON: {exc.msg} (column {exc.colno})"))
+        errors.append(
+            DataError(
+                rel,
+                exc.lineno,
+                None,
+                None,
+                "json",
+                f"not valid JSON: {exc.msg} (column {exc.colno})",
+            )
+        )
         return None
     items = _json_items(text)
     if items is None:
-        errors.append(DataError(rel, 1, None, None, "json",
-                                "must be a CSL-JSON array of items ([{...}, ...])"))
+        errors.append(
+            DataError(
+                rel, 1, None, None, "json", "must be a CSL-JSON array of items ([{...}, ...])"
+            )
+        )
         return None
     sources: dict[str, dict] = {}
     first_line: dict[str, int] = {}
     for line, item in items:
         if not isinstance(item, dict):
-            errors.append(DataError(rel, line, None, _clip(json.dumps(item)), "json",
-                                    "each item must be a JSON object"))
+            errors.append(
+                DataError(
+                    rel,
+                    line,
+                    None,
+                    _clip(json.dumps(item)),
+                    "json",
+                    "each item must be a JSON object",
+                )
+            )
             continue
         ident = item.get("id")
         if not isinstance(ident, str) or not ident.strip():
             shown = None if ident is None else str(ident)
-            errors.append(DataError(rel, line, "id", shown, "reference_id",
-                                    "item has no id (every CSL item needs a non-empty string id)"))
+            errors.append(
+                DataError(
+                    rel,
+                    line,
+                    "id",
+                    shown,
+                    "reference_id",
+                    "item has no id (every CSL item needs a non-empty string id)",
+                )
+            )
             continue
         if ident in sources:
-            errors.append(DataError(rel, line, "id", ident, "duplicate_key",
-                                    f"duplicate id (first on line {first_line[ident]})"))
+            errors.append(
+                DataError(
+                    rel,
+                    line,
+                    "id",
+                    ident,
+                    "duplicate_key",
+                    f"duplicate id (first on line {first_line[ident]})",
+                )
+            )
             continue
         for fld in ("type", "title"):
             if not isinstance(item.get(fld), str) or not item[fld].strip():
-                errors.append(DataError(rel, line, fld, None, "required",
-                                        f"item '{ident}' has no {fld}"))
+                errors.append(
+                    DataError(rel, line, fld, None, "required", f"item '{ident}' has no {fld}")
+                )
         sources[ident] = item
         first_line[ident] = line
     return sources
@@ -557,7 +678,8 @@ def _row_check(
 ) -> pa.Check:
     """A row-wise check (several columns) reported on `column`."""
     _RULES[_key(name)] = _Rule(
-        rule, message if callable(message) else (lambda _v, m=message: m), column)
+        rule, message if callable(message) else (lambda _v, m=message: m), column
+    )
 
     def frame_check(df: pd.DataFrame) -> pd.Series:
         return df.apply(lambda row: bool(fn(row)), axis=1) if len(df) else pd.Series(dtype=bool)
@@ -572,7 +694,8 @@ def _required(col: str) -> pa.Check:
 def _vocab(col: str, allowed: Iterable[str], optional: bool = False) -> pa.Check:
     allowed = tuple(allowed)
     return _check(
-        f"{col}:vocabulary", "vocabulary",
+        f"{col}:vocabulary",
+        "vocabulary",
         lambda v: (optional and v == "") or v in allowed,
         f"not in the vocabulary ({', '.join(allowed)})",
     )
@@ -586,8 +709,14 @@ def _source(col: str, sources: dict[str, dict] | None) -> list[pa.Check]:
     if sources is None:  # references.json unreadable: reported there, not on every row
         return []
     ids = frozenset(sources)
-    return [_check(f"{col}:unknown_source", "unknown_source", lambda v: v == "" or v in ids,
-                   "unknown source id (not in data/references.json)")]
+    return [
+        _check(
+            f"{col}:unknown_source",
+            "unknown_source",
+            lambda v: v == "" or v in ids,
+            "unknown source id (not in data/references.json)",
+        )
+    ]
 
 
 def _col(*checks: pa.Check | list[pa.Check]) -> pa.Column:
@@ -614,11 +743,23 @@ def _events_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
 
     return pa.DataFrameSchema(
         {
-            "event_id": _col(_required("event_id"), _check(
-                "event_id:id_format", "id_format", lambda v: v == "" or _SLUG_RE.match(v),
-                "event_id must be a lowercase slug (a-z, 0-9, hyphens)")),
-            "date": _col(_check("date:date", "date", lambda v: _date_start(v) is not None,
-                                lambda v: _date_message(v, partial=True))),
+            "event_id": _col(
+                _required("event_id"),
+                _check(
+                    "event_id:id_format",
+                    "id_format",
+                    lambda v: v == "" or _SLUG_RE.match(v),
+                    "event_id must be a lowercase slug (a-z, 0-9, hyphens)",
+                ),
+            ),
+            "date": _col(
+                _check(
+                    "date:date",
+                    "date",
+                    lambda v: _date_start(v) is not None,
+                    lambda v: _date_message(v, partial=True),
+                )
+            ),
             "date_precision": _col(_vocab("date_precision", PRECISIONS)),
             "published": _col(_day("published")),
             "actor_a": _col(_vocab("actor_a", ACTORS)),
@@ -629,13 +770,28 @@ def _events_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             "confidence": _col(_vocab("confidence", CONFIDENCE)),
         },
         checks=[
-            _row_check("events:date_precision", "date_precision", "date_precision", precision_ok,
-                       "date_precision does not match the form of date "
-                       "(year = YYYY, month = YYYY-MM, day = YYYY-MM-DD)"),
-            _row_check("events:published", "published_before_event", "published", published_ok,
-                       "published before the first day of the event's date"),
-            _row_check("events:id_date", "id_format", "event_id", id_ok,
-                       "event_id must start with the event's date followed by '-'"),
+            _row_check(
+                "events:date_precision",
+                "date_precision",
+                "date_precision",
+                precision_ok,
+                "date_precision does not match the form of date "
+                "(year = YYYY, month = YYYY-MM, day = YYYY-MM-DD)",
+            ),
+            _row_check(
+                "events:published",
+                "published_before_event",
+                "published",
+                published_ok,
+                "published before the first day of the event's date",
+            ),
+            _row_check(
+                "events:id_date",
+                "id_format",
+                "event_id",
+                id_ok,
+                "event_id must start with the event's date followed by '-'",
+            ),
         ],
     )
 
@@ -667,12 +823,22 @@ def _trade_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
     def number(col: str, upper: float | None = None) -> pa.Column:
         checks = [
             _check(f"{col}:type", "type", _is_float, "not a number (US$ millions, '.' decimal)"),
-            _check(f"{col}:negative", "negative", lambda v: (_num(v) or 0) >= 0,
-                   "negative value: trade values are never below zero"),
+            _check(
+                f"{col}:negative",
+                "negative",
+                lambda v: (_num(v) or 0) >= 0,
+                "negative value: trade values are never below zero",
+            ),
         ]
         if upper is not None:
-            checks.append(_check(f"{col}:range", "range",
-                                 lambda v: (_num(v) or 0) <= upper, f"a share must be 0–{upper:g}"))
+            checks.append(
+                _check(
+                    f"{col}:range",
+                    "range",
+                    lambda v: (_num(v) or 0) <= upper,
+                    f"a share must be 0–{upper:g}",
+                )
+            )
         return _col(checks)
 
     def series_ok(r: pd.Series) -> bool:
@@ -692,8 +858,14 @@ def _trade_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             "partner": _col(_vocab("partner", PARTNERS)),
             "series": _col(_vocab("series", all_series)),
             "period_type": _col(_vocab("period_type", PERIOD_TYPES)),
-            "year": _col(_check("year:type", "type", lambda v: bool(re.fullmatch(r"\d{4}", v)),
-                                "year must be an integer (YYYY)")),
+            "year": _col(
+                _check(
+                    "year:type",
+                    "type",
+                    lambda v: bool(re.fullmatch(r"\d{4}", v)),
+                    "year must be an integer (YYYY)",
+                )
+            ),
             "period": _col(),
             "exports_to_nk_usd_m": number("exports_to_nk_usd_m"),
             "imports_from_nk_usd_m": number("imports_from_nk_usd_m"),
@@ -706,30 +878,60 @@ def _trade_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             "notes": _col(),
         },
         checks=[
-            _row_check("trade:series", "vocabulary", "series", series_ok,
-                       "series not used for this partner "
-                       f"(CHN: {', '.join(SERIES['CHN'])}; RUS: {', '.join(SERIES['RUS'])})"),
-            _row_check("trade:period", "period", "period", _period_ok,
-                       "period must be empty for annual, MM for monthly, MM-MM for partial"),
-            _row_check("trade:published", "published_before_period", "published", published_ok,
-                       "published on or before the end of the period it reports"),
-            _row_check("trade:value", "required", "total_usd_m", has_value,
-                       "the row has no value at all"),
+            _row_check(
+                "trade:series",
+                "vocabulary",
+                "series",
+                series_ok,
+                "series not used for this partner "
+                f"(CHN: {', '.join(SERIES['CHN'])}; RUS: {', '.join(SERIES['RUS'])})",
+            ),
+            _row_check(
+                "trade:period",
+                "period",
+                "period",
+                _period_ok,
+                "period must be empty for annual, MM for monthly, MM-MM for partial",
+            ),
+            _row_check(
+                "trade:published",
+                "published_before_period",
+                "published",
+                published_ok,
+                "published on or before the end of the period it reports",
+            ),
+            _row_check(
+                "trade:value", "required", "total_usd_m", has_value, "the row has no value at all"
+            ),
         ],
     )
 
 
 def _indicators_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        "indicator_id": _col(_required("indicator_id"), _check(
-            "indicator_id:id_format", "id_format", lambda v: v == "" or _SLUG_RE.match(v),
-            "indicator_id must be a lowercase slug (a-z, 0-9, hyphens)")),
-        "label": _col(_required("label")),
-        "description": _col(_required("description")),
-        "named_by": _col(_required("named_by"), _source("named_by", sources)),
-        "order": _col(_check("order:type", "type", lambda v: bool(_INT_RE.match(v)),
-                             "order must be an integer")),
-    })
+    return pa.DataFrameSchema(
+        {
+            "indicator_id": _col(
+                _required("indicator_id"),
+                _check(
+                    "indicator_id:id_format",
+                    "id_format",
+                    lambda v: v == "" or _SLUG_RE.match(v),
+                    "indicator_id must be a lowercase slug (a-z, 0-9, hyphens)",
+                ),
+            ),
+            "label": _col(_required("label")),
+            "description": _col(_required("description")),
+            "named_by": _col(_required("named_by"), _source("named_by", sources)),
+            "order": _col(
+                _check(
+                    "order:type",
+                    "type",
+                    lambda v: bool(_INT_RE.match(v)),
+                    "order must be an integer",
+                )
+            ),
+        }
+    )
 
 
 def _status_schema(sources: dict[str, dict] | None, indicators: frozenset[str] | None):
@@ -739,9 +941,14 @@ def _status_schema(sources: dict[str, dict] | None, indicators: frozenset[str] |
 
     ind_checks = []
     if indicators is not None:
-        ind_checks.append(_check("watch_status:indicator", "unknown_indicator",
-                                 lambda v: v in indicators,
-                                 "unknown indicator_id (not in data/watch_indicators.csv)"))
+        ind_checks.append(
+            _check(
+                "watch_status:indicator",
+                "unknown_indicator",
+                lambda v: v in indicators,
+                "unknown indicator_id (not in data/watch_indicators.csv)",
+            )
+        )
     return pa.DataFrameSchema(
         {
             "indicator_id": _col(_required("indicator_id"), ind_checks),
@@ -752,8 +959,15 @@ def _status_schema(sources: dict[str, dict] | None, indicators: frozenset[str] |
             "source_id": _col(_required("source_id"), _source("source_id", sources)),
             "confidence": _col(_vocab("confidence", CONFIDENCE)),
         },
-        checks=[_row_check("watch_status:published", "published_before_event", "published",
-                           published_ok, "published before the status took effect")],
+        checks=[
+            _row_check(
+                "watch_status:published",
+                "published_before_event",
+                "published",
+                published_ok,
+                "published before the status took effect",
+            )
+        ],
     )
 
 
@@ -772,8 +986,15 @@ def _provocations_schema() -> pa.DataFrameSchema:
             "description": _col(),
             "source_url": _col(),
         },
-        checks=[_row_check("provocations:published", "published_before_event", "published",
-                           published_ok, "published before the provocation's date")],
+        checks=[
+            _row_check(
+                "provocations:published",
+                "published_before_event",
+                "published",
+                published_ok,
+                "published before the provocation's date",
+            )
+        ],
     )
 
 
@@ -808,8 +1029,9 @@ def _validate(d: Path, raw: _Raw, errors: list[DataError]) -> None:
             _check_unique(_rel(d, spec.name), frame, spec.key, errors)
 
 
-def _run_schema(rel: str, frame: pd.DataFrame, schema: pa.DataFrameSchema,
-                errors: list[DataError]) -> None:
+def _run_schema(
+    rel: str, frame: pd.DataFrame, schema: pa.DataFrameSchema, errors: list[DataError]
+) -> None:
     if frame.empty:
         return
     try:
@@ -829,24 +1051,34 @@ def _to_error(rel: str, frame: pd.DataFrame, case: dict[str, Any]) -> DataError 
     rule = _RULES.get(check)
     if rule is None:  # pandera's own checks (should not happen on string frames)
         value = case.get("failure_case")
-        return DataError(rel, line, column, None if value is None else str(value), "schema",
-                         f"failed {check}")
+        return DataError(
+            rel, line, column, None if value is None else str(value), "schema", f"failed {check}"
+        )
     if rule.column is not None and column != rule.column:
         return None  # a row-wise check: reported once, on its own column
     value = str(frame.at[line, column]) if line is not None and column in frame else None
     return DataError(rel, line, column, value, rule.rule, rule.message(value or ""))
 
 
-def _check_unique(rel: str, frame: pd.DataFrame, key: tuple[str, ...],
-                  errors: list[DataError]) -> None:
+def _check_unique(
+    rel: str, frame: pd.DataFrame, key: tuple[str, ...], errors: list[DataError]
+) -> None:
     first: dict[tuple, int] = {}
     for line, values in zip(frame.index, frame[list(key)].itertuples(index=False), strict=True):
         k = tuple(values)
         if k in first:
             shown = k[0] if len(k) == 1 else "|".join(k)
             what = key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
-            errors.append(DataError(rel, int(line), ", ".join(key), shown, "duplicate_key",
-                                    f"duplicate key {what} (first on line {first[k]})"))
+            errors.append(
+                DataError(
+                    rel,
+                    int(line),
+                    ", ".join(key),
+                    shown,
+                    "duplicate_key",
+                    f"duplicate key {what} (first on line {first[k]})",
+                )
+            )
         else:
             first[k] = int(line)
 
@@ -871,8 +1103,11 @@ def _typed(raw: _Raw) -> Tables:
 
     ev = _strings(f["events"], EVENTS_COLUMNS)
     ev["published"] = _dates(ev["published"])
-    ev.insert(2, "date_start", pd.to_datetime(
-        [_date_start(v) for v in ev["date"]]).astype("datetime64[ns]"))
+    ev.insert(
+        2,
+        "date_start",
+        pd.to_datetime([_date_start(v) for v in ev["date"]]).astype("datetime64[ns]"),
+    )
 
     tr = _strings(f["trade"], TRADE_COLUMNS)
     tr["year"] = tr["year"].astype("int64")
@@ -894,6 +1129,11 @@ def _typed(raw: _Raw) -> Tables:
     pv["date"] = _dates(pv["date"])
     pv["published"] = _dates(pv["published"])
 
-    return Tables(events=ev, trade=tr, watch_indicators=wi, watch_status=ws,
-                  provocations=pv, sources=dict(raw.sources or {}))
-
+    return Tables(
+        events=ev,
+        trade=tr,
+        watch_indicators=wi,
+        watch_status=ws,
+        provocations=pv,
+        sources=dict(raw.sources or {}),
+    )
