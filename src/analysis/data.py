@@ -246,26 +246,29 @@ def _data_file_paths(data_dir: Path) -> list[Path]:
     return sorted(files)
 
 
-def data_checksums(data_dir: Path | None = None) -> dict[str, str]:
-    """sha256 (hex) of every file in the data folder, keyed by its project-relative path."""
-    d = _data_dir(data_dir)
+def _checksums(d: Path) -> dict[str, str]:
+    """sha256 of every data file, keyed by its path inside the data folder."""
     return {
-        _rel(d, p.relative_to(d).as_posix()): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in _data_file_paths(d)
     }
 
 
-def _fingerprint(checksums: dict[str, str]) -> str:
-    h = hashlib.sha256()
-    for name, digest in sorted(checksums.items()):
-        # names relative to the data folder, so a copy elsewhere has the same fingerprint
-        h.update(name.split("/", 1)[-1].encode() + b"\0" + digest.encode() + b"\n")
-    return h.hexdigest()
+def data_checksums(data_dir: Path | None = None) -> dict[str, str]:
+    """sha256 (hex) of every file in the data folder, keyed by its project-relative path."""
+    d = _data_dir(data_dir)
+    return {_rel(d, name): digest for name, digest in _checksums(d).items()}
 
 
 def data_fingerprint(data_dir: Path | None = None) -> str:
-    """One sha256 over all data files (their names and contents)."""
-    return _fingerprint(data_checksums(data_dir))
+    """One sha256 over all data files (their names inside the folder and their contents).
+
+    A copy of the folder elsewhere has the same fingerprint.
+    """
+    h = hashlib.sha256()
+    for name, digest in sorted(_checksums(_data_dir(data_dir)).items()):
+        h.update(name.encode() + b"\0" + digest.encode() + b"\n")
+    return h.hexdigest()
 
 
 _CACHE: dict[tuple[str, str], Tables] = {}
@@ -362,13 +365,16 @@ def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
 
 
 def _sorted(errors: list[DataError]) -> list[DataError]:
+    """By file, line, then column (left to right); duplicates dropped."""
     order = {_name: i for i, _name in enumerate(DATA_FILES)}
+    columns = {spec.name: spec.columns for spec in CSV_SPECS.values()}
 
     def key(e: DataError) -> tuple:
         name = e.file.rsplit("/", 1)[-1]
-        return (order.get(name, len(order)), e.file, e.line or 0)
+        cols = columns.get(name, ())
+        col = cols.index(e.column) if e.column in cols else len(cols)
+        return (order.get(name, len(order)), e.file, e.line or 0, col)
 
-    # stable: within a line, keep the order the checks ran in (columns left to right)
     return sorted(dict.fromkeys(errors), key=key)
 
 
