@@ -49,6 +49,7 @@ NOTEBOOKS: dict[str, dict] = {
         "cells": [
             text("judgements-scope", "judgements.scope(params)"),
             text("judgements-list", "judgements.bullets(view, params)"),
+            text("judgements-readings", "judgements.readings(view, params)"),
             "emit.facts(judgements.facts(view, params))",
         ],
     },
@@ -104,10 +105,9 @@ NOTEBOOKS: dict[str, dict] = {
         "params": ["as_of"],
         "modules": ["watchlist"],
         "cells": [
-            "watch = watchlist.status_of(view, params)",
-            text("watch-text", "watchlist.text(watch, params.as_of)"),
-            text("watch-table", "watchlist.scorecard(watch)"),
-            "emit.facts(watchlist.facts(watch))",
+            text("watch-text", "watchlist.text(watchlist.status_of(view, params), params.as_of)"),
+            text("watch-table", "watchlist.table_of(view, params)"),
+            "emit.facts(watchlist.facts(watchlist.status_of(view, params)))",
         ],
     },
     "07_outlook_method": {

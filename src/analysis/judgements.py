@@ -11,6 +11,27 @@ from analysis import exchanges, narrative, pivot, security, timeline, trade, wat
 from analysis.narrative import fmt_change, fmt_pct, fmt_usd_m
 
 SIGNAL_DAYS = 90
+# The seed analyses, in our words; an edition shows those issued by its date.
+READINGS = (
+    (
+        "sejong-2024-11",
+        "the Sejong Institute",
+        "reads the friction of 2024 as a tug over the terms of aid and trade, not a breakdown, "
+        "and names concrete steps to watch",
+    ),
+    (
+        "joongang-2025-04-thaw",
+        "the Korea JoongAng Daily",
+        "takes the return of Chinese staff and warmer anniversary messages as early signs of "
+        "a thaw, pushed by Pyongyang's economic needs",
+    ),
+    (
+        "joongang-2026-01-chill",
+        "the Korea JoongAng Daily",
+        "finds that the warming expected after Kim's Beijing trip has not come and that "
+        "Pyongyang is leaning towards Moscow",
+    ),
+)
 
 
 def trade_bullet(view: Any, params: Any) -> str:
@@ -142,6 +163,21 @@ def security_bullet(view: Any, params: Any) -> str:
             )
         )
     return text
+
+
+def readings(view: Any, params: Any) -> str:
+    """The published readings of the relationship available by the edition date."""
+    items = []
+    for key, who, gist in READINGS:
+        if key in view.sources and not narrative.known_by(view.sources, key, params.as_of):
+            continue
+        when = narrative.issued(view.sources, key)
+        dated = f" ({narrative.fmt_date(when)})" if when else ""
+        items.append(f"{narrative.capital(who)}{dated} {gist} {narrative.cite([key])}.")
+    if not items:
+        return "No published reading in the brief's sources predates this edition."
+    head = "Readings of the relationship published by this edition's date"
+    return f"{head}:\n\n" + narrative.bullets(items)
 
 
 def scope(params: Any) -> str:

@@ -166,3 +166,21 @@ def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str | 
         cells = [str(c).replace("\n", " ") for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def issued(sources: dict[str, Any], key: str) -> dt.date | None:
+    """The CSL `issued` date of a source (first day of its month or year when partial)."""
+    item = sources.get(key) or {}
+    parts = ((item.get("issued") or {}).get("date-parts") or [[]])[0]
+    if not parts:
+        return None
+    year, month, day = [*parts, 1, 1][:3]
+    return dt.date(int(year), int(month or 1), int(day or 1))
+
+
+def known_by(sources: dict[str, Any], key: str, as_of: Any) -> bool:
+    """Whether a source was issued by `as_of` (unknown sources and dates count as known)."""
+    if not sources or key not in sources:
+        return True
+    when = issued(sources, key)
+    return when is None or when <= as_date(as_of)

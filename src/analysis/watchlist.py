@@ -88,12 +88,20 @@ def counts(cur: pd.DataFrame) -> dict[str, int]:
     return {s: int((cur["status"] == s).sum()) for s in STATUS_NAMES}
 
 
-def scorecard(cur: pd.DataFrame) -> str:
-    """The scorecard as a Markdown pipe table (data text escaped, sources cited)."""
+def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None) -> str:
+    """The scorecard as a Markdown pipe table (data text escaped, sources cited).
+
+    A "raised by" source issued after `as_of` is not cited: the edition cannot know it.
+    """
+    sources = sources or {}
+
+    def known(key: str) -> bool:
+        return bool(key) and (as_of is None or narrative.known_by(sources, key, as_of))
+
     rows = []
     for _, r in cur.iterrows():
         label = narrative.md_escape(r["label"])
-        if r["named_by"] == SEJONG:
+        if r["named_by"] == SEJONG and known(SEJONG):
             label += f" {MARK}"
         since = narrative.fmt_date(r["since"]) if pd.notna(r["since"]) else "—"
         detail = narrative.md_escape(r["detail"])
@@ -101,13 +109,15 @@ def scorecard(cur: pd.DataFrame) -> str:
             detail += " (low confidence)"
         if r["source_id"]:
             detail += f" {narrative.cite([r['source_id']])}"
-        raised = narrative.cite([r["named_by"]]) if r["named_by"] else ""
+        raised = narrative.cite([r["named_by"]]) if known(r["named_by"]) else "—"
         rows.append([label, f"**{STATUS_NAMES[r['status']]}**", since, detail.strip(), raised])
     table = narrative.md_table(
         ["Indicator", "Status", "Since", "Latest report", "Raised by"], rows, align="lllll"
     )
-    sejong = narrative.cite([SEJONG])
-    note = f"{MARK} Named as a point to watch by the Sejong Institute brief {sejong}."
+    if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
+        return table
+    ref = narrative.cite([SEJONG])
+    note = f"{MARK} Named as a point to watch by the Sejong Institute brief {ref}."
     return f"{table}\n\n{note}"
 
 
@@ -172,6 +182,10 @@ def facts(cur: pd.DataFrame) -> dict[str, Any]:
         },
     }
     return {"statuses": statuses, "numbers": numbers}
+
+
+def table_of(view: Any, params: Any) -> str:
+    return scorecard(status_of(view, params), view.sources, params.as_of)
 
 
 def status_of(view: Any, params: Any) -> pd.DataFrame:
