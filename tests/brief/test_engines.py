@@ -1,0 +1,456 @@
+"""The assembly engines on the mini fixture: real pandoc, typst, pdffonts and Chromium runs.
+
+tests/fixtures/mini_project holds a small brief.qmd, an executed notebook (regenerate it with
+its make_notebook.py), a bibliography and the machinery's _changes.md / _colophon.md; the
+project's own _quarto.yml is copied beside them, as the render orchestrator does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from brief.engines import AssemblyError, assemble, choose_engine, engine_version
+from tests.support import browser
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "mini_project"
+FONTS = ROOT / "assets" / "fonts"
+NOTEBOOK = "notebooks/01_mini.ipynb"
+WHEN = datetime(2025, 1, 2, 12, 0, 0)
+META = {"subtitle": "Edition fixture", "date": "2025-01-02"}
+HOSTILE = (
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> "
+    "#set text(red) $x^2$ *bold* @smith2020 \\ back_slash [link](http://evil.example) ]"
+)
+CHARTS = 2  # chart outputs (text/html + image/svg+xml) the fixture's brief.qmd embeds
+
+
+def make_build(where: Path, qmd: str | None = None) -> Path:
+    """A build folder like the orchestrator's: fixture + the project's _quarto.yml."""
+    shutil.copytree(FIXTURE, where, ignore=shutil.ignore_patterns("make_notebook.py"))
+    shutil.copyfile(ROOT / "_quarto.yml", where / "_quarto.yml")
+    if qmd is not None:
+        (where / "brief.qmd").write_text(qmd, encoding="utf-8")
+    return where
+
+
+def build(where: Path, qmd: str | None = None):
+    return assemble(
+        make_build(where, qmd), engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("engines") / "build")
+
+
+@pytest.fixture(scope="module")
+def html(built) -> str:
+    return built.html.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(html) -> Page:
+    parser = Page()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built) -> str:
+    reader = PdfReader(built.pdf)
+    return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
+
+
+class Page(HTMLParser):
+    """What the tests look at: tags with attributes, script bodies, visible text, elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._in_script = tag == "script"
+        self._in_style = tag == "style"
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._in_script = self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        elif not self._in_style:
+            self.text.append(data)
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        return [
+            a
+            for t, a in self.tags
+            if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+    @property
+    def visible(self) -> str:
+        return flat("".join(self.text))
+
+
+def element_html(html: str, element_id: str, tag: str) -> str:
+    start = html.index(f'id="{element_id}"')
+    return html[start : html.index(f"</{tag}>", start)]
+
+
+# --- engine choice ---------------------------------------------------------------------------
+
+
+def fake_quarto(folder: Path) -> None:
+    exe = folder / "quarto"
+    exe.write_text("#!/bin/sh\necho 1.10.7\n", encoding="utf-8")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+
+
+def test_choose_engine_without_quarto_is_builtin(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert choose_engine() == "builtin"
+    assert choose_engine("auto") == "builtin"
+    assert choose_engine("builtin") == "builtin"
+
+
+def test_requesting_quarto_when_absent_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(AssemblyError, match=r"quarto.*PATH.*builtin"):
+        choose_engine("quarto")
+    with pytest.raises(AssemblyError, match="quarto"):
+        assemble(make_build(tmp_path / "b"), engine="quarto", metadata=META, timestamp=WHEN)
+
+
+def test_choose_engine_prefers_quarto_on_path(tmp_path, monkeypatch):
+    fake_quarto(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert choose_engine() == "quarto"
+    assert choose_engine("quarto") == "quarto"
+    assert choose_engine("builtin") == "builtin"
+    assert engine_version("quarto") == "quarto 1.10.7"
+
+
+def test_unknown_engine_is_an_error():
+    with pytest.raises(AssemblyError, match="unknown engine 'latex'"):
+        choose_engine("latex")
+
+
+def test_builtin_version_names_pandoc_and_typst():
+    assert re.fullmatch(r"pandoc 3\.9(\.\d+)* \+ typst 0\.15\.\d+", engine_version("builtin"))
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def test_outputs_land_in_the_build_folder(built):
+    assert built.html.name == "brief.html" and built.pdf.name == "brief.pdf"
+    assert built.html.parent == built.pdf.parent
+    assert built.engine == "builtin"
+    assert (built.html.parent / "_vega-header.html").is_file()
+
+
+def test_html_is_self_contained(page, html):
+    for tag, attrs in page.tags:
+        for name in ("src", "srcset", "data", "poster"):
+            assert not re.match(r"\s*(https?:)?//", attrs.get(name, "")), (tag, attrs)
+        if tag == "link":  # stylesheets, icons, preloads: all would be fetched
+            assert not re.match(r"\s*(https?:)?//", attrs.get("href", "")), attrs
+    assert not page.find("link", rel="stylesheet"), "stylesheets must be inlined"
+    assert all("src" not in a for t, a in page.tags if t == "script")
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html), "no CSS url() to the network"
+    assert "mathjax" not in html.lower()
+    # one copy of the Vega bundle, in the head
+    assert html.count("window.vegaEmbed=") == 1
+    assert html.index("window.vegaEmbed=") < html.index('<header id="title-block-header">')
+
+
+def test_html_has_a_csp_forbidding_the_network(page, html):
+    metas = page.find("meta", http_equiv="Content-Security-Policy")
+    assert len(metas) == 1
+    policy = metas[0]["content"]
+    assert "default-src 'none'" in policy
+    for directive in ("connect-src", "frame-src"):
+        assert directive not in policy  # falls back to default-src 'none'
+    assert not re.search(r"https?:|\*", policy)
+    assert html.index("Content-Security-Policy") < html.index("window.vegaEmbed=")
+
+
+def test_html_has_title_block_and_toc(page, html):
+    assert page.find("h1", **{"class": "title"})
+    assert "Edition fixture" in page.visible
+    toc = element_html(html, "TOC", "nav")
+    for target in ("sec-overview", "sec-trade", "sec-summary", "sec-method", "sec-colophon"):
+        assert f'href="#{target}"' in toc
+    assert "Contents" in toc
+
+
+def test_html_sections_are_numbered(html):
+    assert re.search(r'<h1 id="sec-overview"><span class="header-section-number">1</span>', html)
+    assert re.search(r'<h2 id="sec-summary"><span class="header-section-number">2.1</span>', html)
+    assert re.search(r'<h1 class="unnumbered" id="references">References</h1>', html)
+
+
+def test_html_figures_and_tables_are_numbered_with_captions(html):
+    trade = element_html(html, "fig-trade", "figure")
+    assert 'class="vega-chart"' in trade
+    assert re.search(r"<figcaption>\s*Figure 1: Recorded trade by year", trade)
+    events = element_html(html, "fig-events", "figure")
+    assert re.search(r"<figcaption>\s*Figure 2: Events per year", events)
+    table = element_html(html, "tbl-summary", "figure")
+    assert re.search(r"<figcaption>\s*Table 1: Trade summary", table)
+    assert table.index("<figcaption>") < table.index("<table")  # table captions go above
+
+
+def test_html_cross_references_resolve(html, page):
+    assert '<a href="#fig-trade" class="quarto-xref">Figure 1</a>' in html
+    assert '<a href="#fig-events" class="quarto-xref">Figure 2</a>' in html
+    assert '<a href="#tbl-summary" class="quarto-xref">Table 1</a>' in html
+    assert '<a href="#sec-method" class="quarto-xref">Section 3</a>' in html
+    assert '<a href="#fig-trade" class="quarto-xref">1</a> for the lead chart' in html  # -@
+    assert "@fig-" not in page.visible and "?@" not in page.visible
+
+
+def test_html_citations_and_bibliography(html, page):
+    assert "(Smith 2020, 4)" in page.visible  # from the .qmd
+    assert "(KOTRA 2024)" in page.visible  # inside a figure caption
+    assert "in 2023 (Smith 2020)" in page.visible  # from a notebook's Markdown output
+    refs = element_html(html, "refs", "main")
+    assert 'id="ref-smith2020"' in refs and 'id="ref-kotra2024"' in refs
+    assert "Trade of the Northern Neighbour" in refs
+
+
+def test_html_callouts(html):
+    assert re.search(
+        r'<div class="callout callout-note"[^>]*>\s*<div class="callout-title">\s*Note\s*</div>',
+        html,
+    )
+    assert re.search(
+        r'<div class="callout callout-warning"[^>]*>\s*<div class="callout-title">\s*'
+        r"Mind the gap\s*</div>",
+        html,
+    )
+    assert ".callout-note" in html  # styled by the inlined house CSS
+
+
+def test_html_never_shows_facts_or_option_lines(page):
+    assert "facts-only-marker" not in page.visible
+    assert "#|" not in page.visible
+    assert "{{< embed nothing >}}" in page.visible  # an escaped shortcode prints literally
+
+
+def test_html_hostile_text_stays_text(page, html):
+    assert flat(HOSTILE) in page.visible
+    assert all("alert(" not in body for body in page.scripts)
+    assert not any(a.get("onerror") for _, a in page.tags)
+    assert not any(a.get("src") == "x" for t, a in page.tags if t == "img")
+    assert 'href="http://evil.example"' not in html
+
+
+@pytest.mark.browser
+def test_charts_draw_offline_in_chromium(built):
+    loaded = browser.load(built.html)
+    assert loaded.page_requests == []
+
+    dom = loaded.dom
+    openings = list(re.finditer(r'<div\b[^>]*\bclass="[^"]*\bvega-chart\b[^"]*"[^>]*>', dom))
+    assert len(openings) == CHARTS
+    drawn = [m for m in openings if dom.startswith("<svg", m.end())]
+    assert len(drawn) == CHARTS, loaded.console
+    for m in drawn:  # an SVG with marks in it, not an empty frame
+        svg = dom[m.end() : dom.index("</svg>", m.end())]
+        assert "mark-rect" in svg and "<path" in svg
+    assert "Trade Zeta" in loaded.dom and "Events Omega" in loaded.dom  # drawn chart titles
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def test_pdf_text_has_sections_charts_captions_and_references(pdf_text):
+    text = flat(pdf_text)
+    for expected in (
+        "Mini brief",
+        "Edition fixture",
+        "Contents",
+        "1 Overview",
+        "2 Trade and events",
+        "2.1 Summary",
+        "3 Method",
+        "Trade Zeta",  # chart titles and axis labels: SVG text, not pictures
+        "Events Omega",
+        "US$ millions",
+        "Figure 1: Recorded trade by year (KOTRA 2024).",
+        "Figure 2: Events per year.",
+        "Table 1: Trade summary, US$ millions.",
+        "are in Figure 1 and Figure 2",
+        "in Section 3",
+        "(Smith 2020, 4)",
+        "Mind the gap",
+        "Note",
+        "Smith, Jane. 2020. Trade of the Northern Neighbour",
+        "{{< embed nothing >}}",
+    ):
+        assert expected in text, expected
+    assert "facts-only-marker" not in text
+
+
+def test_pdf_hostile_text_stays_text(pdf_text):
+    assert flat(HOSTILE) in flat(pdf_text)
+
+
+def test_pdf_fonts_are_embedded_and_liberation_sans(built):
+    out = subprocess.run(
+        ["pdffonts", str(built.pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert rows
+    for row in rows:
+        assert row[-5] == "yes", f"font not embedded: {row}"
+    names = [row[0] for row in rows]
+    assert any("LiberationSans" in n for n in names), names
+    assert all("Libertinus" not in n and "NewCM" not in n for n in names), names
+
+
+def test_pdf_dates_come_from_the_timestamp(built):
+    meta = PdfReader(built.pdf).metadata
+    assert meta["/CreationDate"].startswith("D:20250102120000")
+    assert meta["/Title"] == "Mini brief"
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_two_assemblies_are_byte_identical(built, tmp_path):
+    again = build(tmp_path / "again")
+    assert sha(again.html) == sha(built.html)
+    assert sha(again.pdf) == sha(built.pdf)
+
+
+# --- errors name what is at fault -------------------------------------------------------------
+
+
+def qmd_with(extra: str) -> str:
+    return (FIXTURE / "brief.qmd").read_text(encoding="utf-8") + "\n" + extra + "\n"
+
+
+def test_missing_notebook_is_named(tmp_path):
+    where = tmp_path / "b"
+    with pytest.raises(AssemblyError) as err:
+        build(where, qmd_with("{{< embed notebooks/99_gone.ipynb#lead >}}"))
+    message = str(err.value)
+    assert "notebooks/99_gone.ipynb" in message and str(where) in message
+
+
+def test_missing_label_is_named(tmp_path):
+    where = tmp_path / "b"
+    with pytest.raises(AssemblyError) as err:
+        build(where, qmd_with("{{< embed notebooks/01_mini.ipynb#no-such-label >}}"))
+    message = str(err.value)
+    assert NOTEBOOK in message and "no-such-label" in message and str(where) in message
+    assert "trade-chart" in message  # the labels that do exist
+
+
+def test_error_output_is_named(tmp_path):
+    where = tmp_path / "b"
+    with pytest.raises(AssemblyError) as err:
+        build(where, qmd_with("{{< embed notebooks/01_mini.ipynb#broken >}}"))
+    message = str(err.value)
+    assert f"{NOTEBOOK}#broken" in message and "ZeroDivisionError" in message
+    assert str(where) in message
+
+
+def test_unresolved_cross_reference_is_named(tmp_path):
+    with pytest.raises(AssemblyError, match="@fig-nowhere"):
+        build(tmp_path / "b", qmd_with("See @fig-nowhere."))
+
+
+def test_missing_include_is_named(tmp_path):
+    with pytest.raises(AssemblyError, match=r"_missing\.md"):
+        build(tmp_path / "b", qmd_with("{{< include _missing.md >}}"))
+
+
+def test_unknown_shortcode_is_an_error(tmp_path):
+    with pytest.raises(AssemblyError, match="`meta` shortcode"):
+        build(tmp_path / "b", qmd_with("{{< meta title >}}"))
+
+
+def test_figure_without_caption_is_named(tmp_path):
+    with pytest.raises(AssemblyError, match="#fig-bare"):
+        build(tmp_path / "b", qmd_with("::: {#fig-bare}\n{{< embed " + NOTEBOOK + "#lead >}}\n:::"))
+
+
+def test_bad_typst_option_is_named(tmp_path):
+    where = make_build(tmp_path / "b")
+    yml = (where / "_quarto.yml").read_text(encoding="utf-8")
+    (where / "_quarto.yml").write_text(yml.replace("x: 2.2cm", "x: 2cm); evil"), "utf-8")
+    with pytest.raises(AssemblyError, match=r"format\.typst\.margin\.x"):
+        assemble(where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+
+
+def test_missing_fonts_are_named(tmp_path):
+    where = make_build(tmp_path / "b")
+    with pytest.raises(AssemblyError, match="Liberation Sans"):
+        assemble(where, engine="builtin", metadata=META, timestamp=WHEN)
+
+
+def test_fonts_default_to_the_build_folder(tmp_path):
+    where = make_build(tmp_path / "b")
+    shutil.copytree(FONTS, where / "assets" / "fonts")
+    done = assemble(where, engine="builtin", metadata=META, timestamp=WHEN)
+    assert done.pdf.is_file()
+
+
+def test_image_only_outputs_become_images(tmp_path):
+    """A cell with only image/svg+xml (no HTML view): an <img> inlined in HTML, an image in PDF."""
+    where = make_build(tmp_path / "b")
+    nb_path = where / NOTEBOOK
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "label: events-chart" in "".join(cell["source"]):
+            for out in cell["outputs"]:
+                out["data"].pop("text/html", None)
+    nb_path.write_text(json.dumps(nb), encoding="utf-8")
+    done = assemble(where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    text = done.html.read_text(encoding="utf-8")
+    events = element_html(text, "fig-events", "figure")
+    assert "vega-chart" not in events
+    assert "<svg" in events or 'src="data:image/svg+xml' in events
+    assert "Events Omega" in flat("\n".join(p.extract_text() for p in PdfReader(done.pdf).pages))
+
+
+def test_no_network_tools_in_the_environment_needed():
+    """The engines find pandoc in the pypandoc wheel, not on PATH."""
+    from brief.engines.builtin import pandoc_path
+
+    assert Path(pandoc_path()).is_file()
+    assert os.access(pandoc_path(), os.X_OK)
