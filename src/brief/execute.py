@@ -212,9 +212,10 @@ def kernel_env(project_root: Path, state_dir: Path, extra: dict[str, str]) -> di
 
 
 def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -> dict[str, Any]:
-    """In a worker process: execute one notebook; report failure as plain data."""
+    """In a worker process: execute one notebook; report the outcome as plain data."""
     import papermill
 
+    started = time.monotonic()
     try:
         papermill.execute_notebook(
             source,
@@ -225,7 +226,7 @@ def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -
             progress_bar=False,
             log_output=False,
         )
-        return {"ok": True}
+        return {"ok": True, "seconds": time.monotonic() - started}
     except papermill.PapermillExecutionError as exc:
         return {
             "ok": False,
@@ -237,11 +238,15 @@ def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -
         return {"ok": False, "cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
 
 
-def _worker_init(env: dict[str, str]) -> None:
+def _worker_init(env: dict[str, str], log: str) -> None:
     # Own process group: an interrupted render kills the worker *and* its kernel together.
     os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
+    # Kernels chatter on stderr (transport warnings); keep it in a log, not the progress.
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 def normalize_executed(path: Path) -> None:
@@ -268,10 +273,14 @@ def _failed_label(executed: Path, cell_index: int | None) -> str | None:
 class Executor:
     """Runs jobs in `jobs` worker processes; kills workers and kernels when interrupted."""
 
-    def __init__(self, jobs: int, env: dict[str, str]):
+    def __init__(self, jobs: int, env: dict[str, str], log: Path):
         context = multiprocessing.get_context("fork")
+        log.parent.mkdir(parents=True, exist_ok=True)
         self.pool = ProcessPoolExecutor(
-            max_workers=max(1, jobs), mp_context=context, initializer=_worker_init, initargs=(env,)
+            max_workers=max(1, jobs),
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(env, str(log)),
         )
         self.kernel_starts = 0
 
@@ -282,19 +291,19 @@ class Executor:
         on_done: Callable[[NotebookJob, float], None],
     ) -> None:
         """Execute each job into its target path; raise NotebookFailed on the first failure."""
-        started: dict[Future, tuple[NotebookJob, Path, float]] = {}
+        started: dict[Future, tuple[NotebookJob, Path]] = {}
         for job, target in todo:
             target.parent.mkdir(parents=True, exist_ok=True)
             future = self.pool.submit(
                 _run_papermill, str(job.source), str(target), job.params, str(cwd)
             )
-            started[future] = (job, target, time.monotonic())
+            started[future] = (job, target)
             self.kernel_starts += 1
         pending = set(started)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                job, target, t0 = started[future]
+                job, target = started[future]
                 result = future.result()
                 if not result["ok"]:
                     for other in pending:
@@ -302,7 +311,7 @@ class Executor:
                     result["label"] = _failed_label(target, result.get("cell_index"))
                     raise NotebookFailed(job.name, result, target)
                 normalize_executed(target)
-                on_done(job, time.monotonic() - t0)
+                on_done(job, result["seconds"])
 
     def kill(self) -> None:
         """Stop every worker and the kernels they started (their whole process groups)."""

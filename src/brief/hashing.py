@@ -21,7 +21,7 @@ def tree_sha256(folders: list[Path], pattern: str = "*.py") -> str:
     digest = hashlib.sha256()
     for folder in folders:
         for path in sorted(folder.rglob(pattern)):
-            if "__pycache__" in path.parts:
+            if "__pycache__" in path.parts or not path.is_file():
                 continue
             digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")

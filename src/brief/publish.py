@@ -133,7 +133,9 @@ def write_manifest(staging: Path, manifest: dict[str, Any]) -> None:
 
 def new_staging(output_dir: Path) -> Path:
     try:
-        return owned_tempdir(output_dir, STAGING_PREFIX)
+        staging = owned_tempdir(output_dir, STAGING_PREFIX)
+        staging.chmod(0o755)  # a published edition is readable like any folder, not 0700
+        return staging
     except OSError as exc:
         raise output_problem(exc, output_dir) from None
 

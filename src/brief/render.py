@@ -266,7 +266,8 @@ class Renderer:
             self.cache.put(job, next(t for j, t in todo if j is job))
             self.progress.line(f"  [{finished}/{total}] {job.name} executed in {seconds:.1f}s")
 
-        executor = Executor(min(self.jobs, total), env)
+        log = self.project.state_dir / "logs" / "kernels.log"
+        executor = Executor(min(self.jobs, total), env, log)
         try:
             executor.run(todo, cwd=todo[0][1].parent, on_done=on_done)
         except BaseException:
@@ -291,6 +292,8 @@ class Renderer:
         shutil.copyfile(self.project.document, build / self.project.document.name)
         shutil.copyfile(root / "_quarto.yml", build / "_quarto.yml")
         shutil.copyfile(self.project.data_dir / "references.json", build / "references.json")
+        # Real Quarto finds the charts' fonts through _quarto.yml's relative font-paths.
+        shutil.copytree(self.project.fonts_dir, build / "assets" / "fonts", dirs_exist_ok=True)
 
         as_of = plan.resolved.values.get("as_of")
         timestamp = publish.build_timestamp(as_of)
@@ -321,7 +324,7 @@ class Renderer:
             engine=self.engine,
             metadata=metadata,
             timestamp=timestamp,
-            fonts_dir=self.project.fonts_dir,
+            fonts_dir=build / "assets" / "fonts",
         )
 
         staging = publish.new_staging(self.output_dir)
