@@ -454,3 +454,29 @@ def test_no_network_tools_in_the_environment_needed():
 
     assert Path(pandoc_path()).is_file()
     assert os.access(pandoc_path(), os.X_OK)
+
+
+def test_without_number_sections_references_use_titles(tmp_path):
+    where = make_build(tmp_path / "b")
+    yml = (where / "_quarto.yml").read_text(encoding="utf-8")
+    assert "number-sections: true" in yml
+    (where / "_quarto.yml").write_text(
+        yml.replace("number-sections: true", "number-sections: false"), "utf-8"
+    )
+    done = assemble(where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    text = done.html.read_text(encoding="utf-8")
+    assert '<span class="header-section-number">' not in text
+    assert '<a href="#sec-method" class="quarto-xref">Method</a>' in text
+    assert '<a href="#fig-trade" class="quarto-xref">Figure 1</a>' in text
+
+
+def test_callout_title_from_a_heading(tmp_path):
+    extra = "::: {.callout-tip}\n## Read this first\n\nTip body.\n:::"
+    done = build(tmp_path / "b", qmd_with(extra))
+    text = done.html.read_text(encoding="utf-8")
+    assert re.search(
+        r'<div class="callout callout-tip"[^>]*>\s*<div class="callout-title">\s*'
+        r"Read this first\s*</div>",
+        text,
+    )
+    assert "Read this first" not in element_html(text, "TOC", "nav")  # not a section
