@@ -154,13 +154,27 @@ def bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {item}" for item in items if item)
 
 
-def md_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str | None = None) -> str:
-    """A pipe table; cells must already be Markdown (escape data text first)."""
+def md_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    align: str | None = None,
+    widths: Sequence[int] | None = None,
+) -> str:
+    """A pipe table; cells must already be Markdown (escape data text first).
+
+    `widths` (relative) set the dashes of the separator line, which pandoc reads as
+    relative column widths once a row is longer than a line.
+    """
     align = align or "l" * len(header)
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    widths = widths or [2] * len(header)
+
+    def mark(a: str, w: int) -> str:
+        dashes = "-" * max(2, w)
+        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
+
     lines = [
         "| " + " | ".join(header) + " |",
-        "|" + "|".join(marks[a] for a in align) + "|",
+        "|" + "|".join(mark(a, w) for a, w in zip(align, widths, strict=True)) + "|",
     ]
     for row in rows:
         cells = [str(c).replace("\n", " ") for c in row]

@@ -37,7 +37,9 @@ NUMERIC = [
     "nk_total_trade_usd_m",
     "partner_share_pct",
 ]
-_CLOSURE = re.compile(r"\b(?:suspend|suspends|suspended|seal|sealed|closes|closed|closure)\b", re.I)
+# A closing verb, not the noun: "the first train since the 2020 closure" is a reopening.
+_CLOSURE = re.compile(r"\b(?:suspends?|suspended|seals?|sealed|closes|closed|shuts?|stops)\b", re.I)
+_REOPENING = re.compile(r"\b(?:resum\w*|reopen\w*|again|restart\w*)\b", re.I)
 _RESOLUTION = re.compile(r"Resolution (\d{4})")
 
 
@@ -180,8 +182,11 @@ def markers(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
             }
         )
     border = timeline.between(ev, timeline.SUBJECT, timeline.CHINA)
+    desc = border["description"]
     border = border[
-        (border["event_type"] == "border") & border["description"].str.contains(_CLOSURE)
+        (border["event_type"] == "border")
+        & desc.str.contains(_CLOSURE)
+        & ~desc.str.contains(_REOPENING)
     ]
     for _, r in border.iterrows():
         rows.append(
@@ -348,47 +353,51 @@ def monthly_series(trade: pd.DataFrame, series: str) -> str:
     return series if not monthly(trade, series).empty else "GACC"
 
 
+MONTHLY_YEARS = 3  # calendar years of monthly values shown (the annual chart has the rest)
+
+
+def monthly_window(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -> pd.DataFrame:
+    """Monthly rows of the shown series in the last MONTHLY_YEARS calendar years to `as_of`."""
+    rows = monthly(trade, series)
+    hi = pd.Timestamp(as_of)
+    lo = max(pd.Timestamp(start), pd.Timestamp(f"{hi.year - MONTHLY_YEARS + 1}-01-01"))
+    return rows[(rows["when"] >= lo) & (rows["when"] <= hi)].reset_index(drop=True)
+
+
 def monthly_figure(view: Any, params: Any) -> charts.Figure:
     series = monthly_series(view.trade, params.trade_series)
-    rows = monthly(view.trade, series)
-    rows = rows[
-        (rows["when"] >= pd.Timestamp(params.start)) & (rows["when"] <= pd.Timestamp(params.as_of))
-    ]
-    data = rows[["when", "year", "month", "total_usd_m", "source_id"]].copy()
-    data["year_label"] = data["year"].astype(str)
-    data["month_name"] = data["month"].map(lambda m: narrative.MONTHS[int(m) - 1][:3])
-    years = sorted(data["year_label"].unique())
-    palette = [
-        charts.OKABE_ITO[k]
-        for k in ("sky_blue", "orange", "vermillion", "blue", "bluish_green", "reddish_purple")
-    ]
+    rows = monthly_window(view.trade, series, params.start, params.as_of)
+    data = rows[["when", "total_usd_m", "source_id", "confidence"]].copy()
+    data["flag"] = data["confidence"].map(lambda c: "low confidence" if c == "low" else "")
+    hi = pd.Timestamp(params.as_of)
+    lo = max(pd.Timestamp(params.start), pd.Timestamp(f"{hi.year - MONTHLY_YEARS + 1}-01-01"))
+    domain = [narrative.iso(lo), narrative.iso(hi + pd.offsets.MonthEnd(0))]
     chart = (
         alt.Chart(charts.records(data))
-        .mark_bar()
+        .mark_bar(color=charts.SERIES_COLORS.get(series, charts.OKABE_ITO["vermillion"]))
         .encode(
             x=alt.X(
-                "month_name:N",
+                "when:T",
+                timeUnit="yearmonth",
                 title=None,
-                sort=[m[:3] for m in narrative.MONTHS],
-                scale=alt.Scale(domain=[m[:3] for m in narrative.MONTHS]),
+                scale=alt.Scale(domain=domain),
+                axis=alt.Axis(
+                    format="%b %Y", tickCount={"interval": "month", "step": 3}, labelAngle=0
+                ),
             ),
-            xOffset=alt.XOffset("year_label:N", sort=years),
-            y=alt.Y("total_usd_m:Q", title="US$ million"),
-            color=alt.Color(
-                "year_label:N",
-                title="Year",
-                scale=alt.Scale(domain=years, range=palette[-len(years) :] if years else palette),
-            ),
+            y=alt.Y("total_usd_m:Q", title=f"{series}, US$ million"),
+            opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
             tooltip=[
-                alt.Tooltip("when:T", title="Month", format="%b %Y"),
+                alt.Tooltip("when:T", title="Month", format="%B %Y"),
                 alt.Tooltip("total_usd_m:Q", title=f"{series}, US$ million", format=",.1f"),
+                alt.Tooltip("flag:N", title="Note"),
                 alt.Tooltip("source_id:N", title="Source"),
             ],
         )
-        .properties(width=charts.WIDTH, height=200)
+        .properties(width=charts.WIDTH, height=190)
     )
     if data.empty:
-        title = f"No monthly {series} figures are available in the window"
+        title = f"No monthly {series} figures are available for {lo.year}–{hi.year}"
     else:
         last = data.iloc[-1]
         top = data.loc[data["total_usd_m"].idxmax()]
@@ -400,10 +409,14 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
             title += f"; highest shown: {narrative.fmt_date(top['when'], 'month')}"
         else:
             title += ", the highest month shown"
-    chart = charts.house(
-        chart, title, f"{series}; only the months with a published figure are shown."
+    subtitle = (
+        f"{series}, {lo.year}–{hi.year}; only months with a published figure have a bar; "
+        "pale bars are low-confidence figures."
     )
-    alt_text = f"Bar chart of monthly China–North Korea trade by month and year, {series}. {title}."
+    chart = charts.house(chart, title, subtitle)
+    alt_text = (
+        f"Bar chart of monthly China–North Korea trade, {series}, {lo.year}–{hi.year}. {title}."
+    )
     src = charts.source_line(
         f"{SERIES_NAMES.get(series, series)}, monthly releases", narrative.cite(data["source_id"])
     )
@@ -550,8 +563,7 @@ def share_sentence(trade: pd.DataFrame, start: Any, as_of: Any) -> str:
 
 def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -> str:
     shown = monthly_series(trade, series)
-    rows = monthly(trade, shown)
-    rows = rows[(rows["when"] >= pd.Timestamp(start)) & (rows["when"] <= pd.Timestamp(as_of))]
+    rows = monthly_window(trade, shown, start, as_of)
     if rows.empty:
         return f"No monthly {shown} figures fall in the window."
     lead = (
@@ -562,7 +574,8 @@ def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -
     last = rows.iloc[-1]
     top = rows.loc[rows["total_usd_m"].idxmax()]
     text = (
-        f"{lead}Monthly figures exist for {narrative.plural(len(rows), 'month')} in the window; "
+        f"{lead}Monthly figures exist for {narrative.plural(len(rows), 'month')} since "
+        f"{narrative.fmt_date(rows['when'].min(), 'month')}; "
         f"the latest, {narrative.fmt_date(last['when'], 'month')}, is "
         f"{shown}: {fmt_usd_m(last['total_usd_m'])}"
     )

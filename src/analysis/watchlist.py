@@ -112,7 +112,10 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         raised = narrative.cite([r["named_by"]]) if known(r["named_by"]) else "—"
         rows.append([label, f"**{STATUS_NAMES[r['status']]}**", since, detail.strip(), raised])
     table = narrative.md_table(
-        ["Indicator", "Status", "Since", "Latest report", "Raised by"], rows, align="lllll"
+        ["Indicator", "Status", "Since", "Latest report", "Raised by"],
+        rows,
+        align="lllll",
+        widths=[20, 12, 13, 41, 14],
     )
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
         return table

@@ -87,3 +87,21 @@ def test_facts_numbers():
     numbers = trade.facts(view, params)["numbers"]
     assert numbers["trade.GACC.latest"]["value"] == 2735.0
     assert numbers["trade.KOTRA.china_share"]["value"] == 98.0
+
+
+def test_reopenings_are_not_marked_as_closures():
+    ev = st.events()
+    ev.loc[len(ev)] = [
+        "e99",
+        "2022-01-16",
+        "2022-01-16",
+        "PRK",
+        "CHN",
+        "border",
+        "Rail freight resumes, the first since the 2020 closure.",
+        "src-e",
+        "high",
+        "day",
+    ]
+    marks = trade.markers(ev, "2013-01-01", "2026-02-01")
+    assert list(marks[marks["kind"] == "Border closure"]["when"].dt.year) == [2020]
