@@ -34,7 +34,7 @@ class NotebookFailed(Exception):
 
     def __init__(self, notebook: str, detail: dict[str, Any], kept_at: Path):
         self.notebook, self.detail, self.kept_at = notebook, detail, kept_at
-        cell = detail.get("cell_index")
+        cell = detail.get("cell_number")
         where = f"cell {cell}" if cell is not None else "before any cell ran"
         if detail.get("label"):
             where += f" (#| label: {detail['label']})"
@@ -262,12 +262,24 @@ def normalize_executed(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def _failed_label(executed: Path, cell_index: int | None) -> str | None:
+def locate_failure(executed: Path) -> tuple[int | None, str | None]:
+    """The failing cell as the author counts it (1-based in the source notebook) and its label.
+
+    papermill's own index counts the cells it inserts (injected parameters, error banners).
+    """
     try:
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-        return cell_label(cells[cell_index]) if cell_index is not None else None
-    except (OSError, ValueError, IndexError, KeyError, TypeError):
-        return None
+    except (OSError, ValueError, KeyError):
+        return None, None
+    number = 0
+    for cell in cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        number += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return number, cell_label(cell)
+    return None, None
 
 
 class Executor:
@@ -308,7 +320,7 @@ class Executor:
                 if not result["ok"]:
                     for other in pending:
                         other.cancel()
-                    result["label"] = _failed_label(target, result.get("cell_index"))
+                    result["cell_number"], result["label"] = locate_failure(target)
                     raise NotebookFailed(job.name, result, target)
                 normalize_executed(target)
                 on_done(job, result["seconds"])

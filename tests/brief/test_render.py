@@ -180,7 +180,7 @@ def test_a_failing_notebook_names_notebook_cell_and_exception_and_publishes_noth
     done = render(tiny)
     assert done.returncode == 1
     message = done.stderr
-    assert "02_colour.ipynb" in message and "cell 1" in message
+    assert "02_colour.ipynb" in message and "cell 2" in message  # counted as the author sees it
     assert "RuntimeError: no colour today" in message and "colour-text" in message
     kept = Path(message.split("kept at ")[1].split(" for debugging")[0])
     assert kept.is_file() and "no colour today" in kept.read_text()
