@@ -104,14 +104,15 @@ def as_date(value: Any) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def fmt_date(value: Any, precision: str = "day") -> str:
-    """'4 September 2025', 'September 2025' or '2025' by precision."""
+def fmt_date(value: Any, precision: str = "day", short: bool = False) -> str:
+    """'4 September 2025', 'September 2025' or '2025' by precision ('4 Sep 2025' if short)."""
     day = as_date(value)
+    month = MONTHS[day.month - 1][:3] if short else MONTHS[day.month - 1]
     if precision == "year":
         return str(day.year)
     if precision == "month":
-        return f"{MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return f"{month} {day.year}"
+    return f"{day.day} {month} {day.year}"
 
 
 def iso(value: Any, precision: str = "day") -> str:

@@ -103,7 +103,7 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         label = narrative.md_escape(r["label"])
         if r["named_by"] == SEJONG and known(SEJONG):
             label += f" {MARK}"
-        since = narrative.fmt_date(r["since"]) if pd.notna(r["since"]) else "—"
+        since = narrative.fmt_date(r["since"], short=True) if pd.notna(r["since"]) else "—"
         detail = narrative.md_escape(r["detail"])
         if r["confidence"] == "low":
             detail += " (low confidence)"
@@ -115,7 +115,7 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         ["Indicator", "Status", "Since", "Latest report", "Raised by"],
         rows,
         align="lllll",
-        widths=[20, 12, 13, 41, 14],
+        widths=[21, 13, 11, 41, 14],
     )
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
         return table
