@@ -396,11 +396,12 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         )
         .properties(width=charts.WIDTH, height=190)
     )
-    if data.empty:
-        title = f"No monthly {series} figures are available for {lo.year}–{hi.year}"
+    head = timeline.headline(data)
+    if head.empty:
+        title = f"No monthly {series} figure fit for a headline for {lo.year}–{hi.year}"
     else:
-        last = data.iloc[-1]
-        top = data.loc[data["total_usd_m"].idxmax()]
+        last = head.iloc[-1]
+        top = head.loc[head["total_usd_m"].idxmax()]
         title = (
             f"Monthly China–North Korea trade ({series}): {fmt_usd_m(last['total_usd_m'])} in "
             f"{narrative.fmt_date(last['when'], 'month')}"
@@ -408,7 +409,7 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         if top["when"] != last["when"]:
             title += f"; highest shown: {narrative.fmt_date(top['when'], 'month')}"
         else:
-            title += ", the highest month shown"
+            title += ", the highest firm figure shown"
     subtitle = (
         f"{series}, {lo.year}–{hi.year}; only months with a published figure have a bar; "
         "pale bars are low-confidence figures."
@@ -571,12 +572,20 @@ def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -
         if shown == series
         else f"{series} has no monthly figures; the months shown are {shown}'s. "
     )
-    last = rows.iloc[-1]
-    top = rows.loc[rows["total_usd_m"].idxmax()]
+    head = timeline.headline(rows)
+    low = len(rows) - len(head)
     text = (
         f"{lead}Monthly figures exist for {narrative.plural(len(rows), 'month')} since "
-        f"{narrative.fmt_date(rows['when'].min(), 'month')}; "
-        f"the latest, {narrative.fmt_date(last['when'], 'month')}, is "
+        f"{narrative.fmt_date(rows['when'].min(), 'month')}"
+    )
+    if low:
+        text += f", {low} of them flagged as low confidence and left out of what follows"
+    if head.empty:
+        return text + "."
+    last = head.iloc[-1]
+    top = head.loc[head["total_usd_m"].idxmax()]
+    text += (
+        f"; the latest, {narrative.fmt_date(last['when'], 'month')}, is "
         f"{shown}: {fmt_usd_m(last['total_usd_m'])}"
     )
     if top["when"] != last["when"]:
@@ -604,7 +613,8 @@ def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
         ids = [r["source_id"]]
         if china is not None:
             text += (
-                f", against China's {_series_value(series, china['total_usd_m'], int(r['year']))}"
+                f", against {_series_value(series, china['total_usd_m'], int(r['year']))} "
+                "for China–North Korea trade"
             )
             ids.append(china["source_id"])
         out.append(narrative.with_cite(text + ".", ids))

@@ -105,3 +105,15 @@ def test_reopenings_are_not_marked_as_closures():
     ]
     marks = trade.markers(ev, "2013-01-01", "2026-02-01")
     assert list(marks[marks["kind"] == "Border closure"]["when"].dt.year) == [2020]
+
+
+def test_low_confidence_month_is_shown_pale_but_not_headlined():
+    frame = st.trade()
+    hit = (frame["period_type"] == "monthly") & (frame["period"] == "11")
+    frame.loc[hit, "confidence"] = "low"
+    view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
+    fig = trade.monthly_figure(view, params)
+    assert "US$227 million in October 2025" in str(fig.spec()["title"])
+    assert 281.0 in {r["total_usd_m"] for r in charts.data_of(fig.chart)}
+    text = trade.share_text(view, params)
+    assert "1 of them flagged as low confidence" in text and "US$281" not in text
