@@ -14,7 +14,7 @@ import re
 import shutil
 import stat
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -480,3 +480,58 @@ def test_callout_title_from_a_heading(tmp_path):
         text,
     )
     assert "Read this first" not in element_html(text, "TOC", "nav")  # not a section
+
+
+# --- the quarto adapter, against a stand-in `quarto` (Quarto is not installable here) -------
+
+FAKE_QUARTO = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo 1.10.7; exit 0; fi
+echo "$PWD|$SOURCE_DATE_EPOCH|$*" >> "$QUARTO_LOG"
+case "$*" in
+  *"--to html"*) echo "<html>fake</html>" > brief.html ;;
+  *"--to typst"*) if [ -n "$QUARTO_FAIL" ]; then echo "ERROR: typst says no" >&2; exit 1; fi
+                  echo "%PDF-fake" > brief.pdf ;;
+esac
+"""
+
+
+def stand_in_quarto(folder: Path, monkeypatch) -> Path:
+    folder.mkdir()
+    exe = folder / "quarto"
+    exe.write_text(FAKE_QUARTO, encoding="utf-8")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    log = folder / "calls.log"
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("QUARTO_LOG", str(log))
+    return log
+
+
+def test_quarto_adapter_renders_both_formats_in_the_build_folder(tmp_path, monkeypatch):
+    log = stand_in_quarto(tmp_path / "bin", monkeypatch)
+    where = make_build(tmp_path / "b")
+    done = assemble(where, engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    assert (done.engine, done.version) == ("quarto", "quarto 1.10.7")
+    assert done.html == where / "brief.html" and done.pdf == where / "brief.pdf"
+    calls = [line.split("|") for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [c[2].split(" -M")[0] for c in calls] == [
+        "render brief.qmd --to html",
+        "render brief.qmd --to typst",
+    ]
+    for cwd, epoch, args in calls:
+        assert Path(cwd) == where
+        assert epoch == str(int(WHEN.replace(tzinfo=UTC).timestamp()))
+        assert "-M date:2025-01-02 -M subtitle:Edition fixture" in args
+    # the same support files as the built-in engine, and fonts where font-paths points
+    assert "window.vegaEmbed=" in (where / "_vega-header.html").read_text(encoding="utf-8")
+    assert (where / "_brief.css").is_file()
+    assert any((where / "assets" / "fonts").glob("LiberationSans-*.ttf"))
+
+
+def test_quarto_adapter_failure_quotes_quarto(tmp_path, monkeypatch):
+    stand_in_quarto(tmp_path / "bin", monkeypatch)
+    monkeypatch.setenv("QUARTO_FAIL", "1")
+    where = make_build(tmp_path / "b")
+    with pytest.raises(AssemblyError) as err:
+        assemble(where, engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    message = str(err.value)
+    assert "--to typst" in message and "typst says no" in message and str(where) in message

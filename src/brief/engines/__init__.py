@@ -64,6 +64,14 @@ def engine_version(engine: str) -> str:
     raise AssemblyError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
+def warm_up() -> None:
+    """Build the Vega bundle now (≈ 2 s, once per process) — e.g. in a thread while the
+    notebooks execute — so that `assemble` does not wait for it."""
+    from brief.engines.builtin import vega_header_text
+
+    vega_header_text()
+
+
 def assemble(
     build_dir: Path,
     *,
@@ -105,4 +113,5 @@ __all__ = [
     "assemble",
     "choose_engine",
     "engine_version",
+    "warm_up",
 ]

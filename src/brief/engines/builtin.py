@@ -71,8 +71,12 @@ def builtin_version() -> str:
 # --- support files (shared with the quarto engine) ------------------------------------------
 
 
+@cache
 def vega_header_text() -> str:
-    """One CSP meta tag (Quarto's page gets it from here) and the whole Vega bundle, once."""
+    """One CSP meta tag (Quarto's page gets it from here) and the whole Vega bundle, once.
+
+    vl-convert bundles the JavaScript on every call (≈ 2 s); the result is kept per process.
+    """
     import vl_convert as vlc
 
     bundle = vlc.javascript_bundle()
