@@ -535,3 +535,20 @@ def test_quarto_adapter_failure_quotes_quarto(tmp_path, monkeypatch):
         assemble(where, engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
     message = str(err.value)
     assert "--to typst" in message and "typst says no" in message and str(where) in message
+
+
+def test_hostile_metadata_stays_text(tmp_path):
+    hostile = "<script>alert(9)</script> #x $y *z* @smith2020 ]"
+    where = make_build(tmp_path / "b")
+    done = assemble(
+        where,
+        engine="builtin",
+        metadata={"subtitle": hostile, "date": "2025-01-02"},
+        timestamp=WHEN,
+        fonts_dir=FONTS,
+    )
+    parsed = Page()
+    parsed.feed(done.html.read_text(encoding="utf-8"))
+    assert hostile in parsed.visible
+    assert all("alert(" not in body for body in parsed.scripts)
+    assert hostile in flat(PdfReader(done.pdf).pages[0].extract_text())
