@@ -47,8 +47,11 @@ def chart_html(spec: dict[str, Any], name: str, alt: str) -> str:
 
     div_id = chart_id(name)
     options = {"renderer": "svg", "actions": False}
+    # vegaEmbed replaces the target's role and label with "Vega visualization", so the
+    # accessible name lives on a frame around it.
     return (
-        f'<div class="vega-chart" id="{div_id}" role="img" aria-label="{escape(alt)}"></div>\n'
+        f'<div class="vega-chart-frame" role="img" aria-label="{escape(alt)}">'
+        f'<div class="vega-chart" id="{div_id}"></div></div>\n'
         f"<script>vegaEmbed({json.dumps('#' + div_id)}, {_script_safe_json(spec)}, "
         f"{_script_safe_json(options)}).catch(function (e) {{ console.error(e); }});</script>"
     )
