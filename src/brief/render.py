@@ -126,6 +126,8 @@ class Renderer:
         self.explain = explain
         self.progress = progress or Progress()
         self.cache = NotebookCache(project.cache_dir)
+        # The engines keep expensive assets (the Vega bundle) here between renders.
+        os.environ["BRIEF_ASSET_CACHE"] = str(project.cache_dir / "assets")
         self.kernel_starts = 0
 
     # --- inputs -----------------------------------------------------------------------

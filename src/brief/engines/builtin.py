@@ -75,17 +75,35 @@ def builtin_version() -> str:
 def vega_header_text() -> str:
     """One CSP meta tag (Quarto's page gets it from here) and the whole Vega bundle, once.
 
-    vl-convert bundles the JavaScript on every call (≈ 2 s); the result is kept per process.
+    vl-convert bundles the JavaScript on every call (≈ 2 s); the result is kept per process,
+    and on disk under $BRIEF_ASSET_CACHE (set by the renderer) per vl-convert version.
     """
-    import vl_convert as vlc
-
-    bundle = vlc.javascript_bundle()
+    bundle = _vega_bundle()
     if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
         raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
     return (
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         f"<script>\n{bundle}\n</script>\n"
     )
+
+
+def _vega_bundle() -> str:
+    from importlib.metadata import version
+
+    import vl_convert as vlc
+
+    cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
+    name = f"vega-bundle-{version('vl-convert-python')}.js"
+    cached = Path(cache_dir) / name if cache_dir else None
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    bundle = vlc.javascript_bundle()
+    if cached is not None:
+        from brief.fsutil import atomic_write_text
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cached, bundle)
+    return bundle
 
 
 def write_support_files(cfg: ProjectConfig) -> None:
