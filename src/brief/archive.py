@@ -22,13 +22,14 @@ import html
 import json
 import os
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from brief.fsutil import atomic_write, read_json_object
 
 MANIFEST = "manifest.json"
 OFFICIAL = "OFFICIAL"
@@ -102,20 +103,10 @@ def official_editions(output_dir: Path) -> set[str]:
 
 def read_manifest(edition_dir: Path) -> dict[str, Any]:
     """The manifest of one edition folder; raises ValueError with a readable reason."""
-    path = Path(edition_dir) / MANIFEST
     try:
-        raw = path.read_text(encoding="utf-8")
+        return read_json_object(Path(edition_dir) / MANIFEST)
     except FileNotFoundError:
         raise ValueError("no manifest.json") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"manifest.json unreadable: {exc}") from None
-    try:
-        manifest = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"manifest.json is not valid JSON: {exc}") from None
-    if not isinstance(manifest, dict):
-        raise ValueError("manifest.json is not a JSON object")
-    return manifest
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -340,26 +331,6 @@ def editions_json(editions: Sequence[EditionInfo]) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so readers see the old bytes or the new ones, never a half file."""
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _href(*parts: str) -> str:
     """A relative URL from path parts (each part percent-encoded), HTML-attribute escaped."""
     return html.escape("/".join(quote(p, safe="") if p != ".." else p for p in parts))
@@ -540,8 +511,8 @@ def write_latest(output_dir: Path, edition: EditionInfo | None) -> Path:
     if edition is None:
         _remove_stale(latest_dir, keep=set())
         return latest_dir
-    write_atomic(latest_dir / INDEX, latest_html(edition))
-    write_atomic(latest_dir / "EDITION", edition.name + "\n")
+    atomic_write(latest_dir / INDEX, latest_html(edition))
+    atomic_write(latest_dir / "EDITION", edition.name + "\n")
     _remove_stale(latest_dir, keep={INDEX, "EDITION"})
     return latest_dir
 
@@ -564,6 +535,6 @@ def write_archive(output_dir: Path, warnings: list[str] | None = None) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     editions = list_editions(output_dir, warnings)
     index = output_dir / INDEX
-    write_atomic(index, archive_html(editions))
+    atomic_write(index, archive_html(editions))
     write_latest(output_dir, editions[0] if editions else None)
     return index

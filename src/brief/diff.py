@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from brief.archive import list_editions, read_manifest, sort_key, term_safe
+from brief.fsutil import read_json_object
 
 FACTS = "facts.json"
 MAX_ITEMS = 10  # items listed per kind in the brief's "what changed" section
@@ -280,20 +281,12 @@ def _edition_dir(path: Path) -> Path:
 
 def read_facts(edition_dir: Path) -> dict[str, Any] | None:
     """An edition's facts.json, or None when it has none (DiffError when it is unreadable)."""
-    path = Path(edition_dir) / FACTS
     try:
-        raw = path.read_text(encoding="utf-8")
+        return read_json_object(Path(edition_dir) / FACTS)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DiffError(f"{edition_dir.name}: facts.json unreadable: {exc}") from None
-    try:
-        facts = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DiffError(f"{edition_dir.name}: facts.json is not valid JSON: {exc}") from None
-    if not isinstance(facts, dict):
-        raise DiffError(f"{edition_dir.name}: facts.json is not a JSON object")
-    return facts
+    except ValueError as exc:
+        raise DiffError(f"{edition_dir.name}: {exc}") from None
 
 
 def _load(edition_dir: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brief.fsutil import atomic_write_text, owned_tempdir, sweep_dead
+from brief.fsutil import atomic_write, owned_tempdir, sweep_dead
 from brief.hashing import value_sha256
 
 KERNEL_NAME = "python3"
@@ -167,7 +167,7 @@ class NotebookCache:
 
     def _remember(self, job: NotebookJob) -> None:
         self.index.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.index / f"{job.name}.json", json.dumps(job.inputs, sort_keys=True))
+        atomic_write(self.index / f"{job.name}.json", json.dumps(job.inputs, sort_keys=True))
 
     def last_inputs(self, name: str) -> dict[str, Any] | None:
         try:

@@ -81,9 +81,11 @@ class Existing:
 
 
 def read_manifest(edition_dir: Path) -> dict[str, Any] | None:
+    from brief.archive import read_manifest as read
+
     try:
-        return json.loads((edition_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read(edition_dir)
+    except ValueError:
         return None
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from brief import publish
 from brief.execute import Executor, NotebookCache, NotebookJob, explain_change, kernel_env
-from brief.fsutil import atomic_write_text, owned_tempdir, sweep_dead
+from brief.fsutil import atomic_write, owned_tempdir, sweep_dead
 from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
 from brief.params import Resolved, check_edition_name, edition_name, resolve
 from brief.progress import Progress
@@ -147,7 +147,7 @@ class Renderer:
             raise DataProblems(problems)
         latest = self.project.subject("latest")(data_dir).isoformat()
         marker.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(marker, json.dumps({"latest": latest}))
+        atomic_write(marker, json.dumps({"latest": latest}))
         return DataState(checksums, fingerprint, latest)
 
     def shared_inputs(self, data: DataState) -> dict[str, Any]:

@@ -99,10 +99,10 @@ def _vega_bundle() -> str:
         return cached.read_text(encoding="utf-8")
     bundle = vlc.javascript_bundle()
     if cached is not None:
-        from brief.fsutil import atomic_write_text
+        from brief.fsutil import atomic_write
 
         cached.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(cached, bundle)
+        atomic_write(cached, bundle)
     return bundle
 
 
