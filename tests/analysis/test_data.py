@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis import data as data_mod
 from analysis import paths
 from analysis.data import (
     DATA_FILES,
@@ -299,6 +300,17 @@ def test_checksums_and_fingerprint(data_copy: Path):
     assert data_fingerprint(data_copy) != fp
 
 
+def test_reading_validated_data_does_not_import_pandera(data_copy: Path):
+    # Notebook kernels read data the renderer validated: they must not pay pandera's import.
+    code = (
+        "import os, sys; from analysis.data import load_tables, data_fingerprint; "
+        f"os.environ['{VALIDATED_ENV}'] = data_fingerprint({str(data_copy)!r}); "
+        f"load_tables({str(data_copy)!r}); print('pandera' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_cache_returns_independent_copies(data_copy: Path):
     a = load_tables(data_copy)
     a.events.loc[0, "description"] = "changed"
@@ -308,7 +320,9 @@ def test_cache_returns_independent_copies(data_copy: Path):
 
 def test_env_skips_validation(data_copy: Path, monkeypatch: pytest.MonkeyPatch):
     calls = []
-    monkeypatch.setattr(data_mod, "_validate", lambda *a: calls.append(a))
+    import analysis.schemas as schemas
+
+    monkeypatch.setattr(schemas, "validate", lambda *a: calls.append(a))
     monkeypatch.setenv(VALIDATED_ENV, data_fingerprint(data_copy))
     t = load_tables(data_copy)
     assert calls == [] and str(t.events["published"].dtype) == "datetime64[ns]"
