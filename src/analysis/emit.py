@@ -4,7 +4,8 @@ Every output is a plain Jupyter display bundle, so both assembly engines (the bu
 pandoc + typst path and real Quarto) pick per format among the same outputs:
 - narrative: `text/markdown`;
 - charts: `text/html` (a div with a deterministic id and a `vegaEmbed` call; the Vega
-  bundle sits once in the page head) beside `image/svg+xml` (vl-convert, for the PDF);
+  bundle sits once in the page head) beside the Vega-Lite spec, from which the renderer
+  adds `image/svg+xml` (vl-convert, for the PDF) to the executed notebook;
 - facts: `application/vnd.brief.facts+json`, collected by the machinery for edition diffs,
   never shown in the brief.
 """
@@ -16,6 +17,7 @@ import re
 from typing import Any
 
 FACTS_MIME = "application/vnd.brief.facts+json"
+VEGALITE_MIME = "application/vnd.vegalite.v6+json"
 
 
 def _display(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
@@ -57,19 +59,18 @@ def chart_html(spec: dict[str, Any], name: str, alt: str) -> str:
     )
 
 
-def chart_svg(spec: dict[str, Any]) -> str:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_svg(spec)
-
-
 def chart(chart: Any, name: str, alt: str) -> None:
-    """Show an Altair chart: interactive in HTML, static SVG for the PDF, alt text for both."""
+    """Show an Altair chart: interactive HTML, the Vega-Lite spec itself, and alt text.
+
+    The static SVG for the PDF is drawn from the spec by the renderer after execution (one
+    vl-convert engine for the whole render instead of one per kernel); JupyterLab shows
+    the spec natively when a notebook is run by hand.
+    """
     spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
     _display(
         {
             "text/html": chart_html(spec, name, alt),
-            "image/svg+xml": chart_svg(spec),
+            VEGALITE_MIME: spec,
             "text/plain": alt,
         },
         metadata={"brief": {"chart": chart_id(name), "alt": alt}},

@@ -13,6 +13,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import sys
@@ -249,9 +250,36 @@ def _worker_init(env: dict[str, str], log: str) -> None:
     os.close(fd)
 
 
+_VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+
+
+def add_static_charts(nb: dict[str, Any]) -> int:
+    """Give every Vega-Lite output a static SVG view (for PDF engines); returns how many.
+
+    Done here, in the renderer's process, so one vl-convert engine serves the whole render
+    rather than one starting in every kernel. SVG bytes are deterministic.
+    """
+    added = 0
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            spec_key = next((k for k in data if _VEGALITE_MIME.match(k)), None)
+            if spec_key is None or "image/svg+xml" in data:
+                continue
+            import vl_convert as vlc
+
+            spec = data[spec_key]
+            data["image/svg+xml"] = vlc.vegalite_to_svg(
+                json.loads(spec) if isinstance(spec, str) else spec
+            )
+            added += 1
+    return added
+
+
 def normalize_executed(path: Path) -> None:
     """Remove what papermill adds that changes between identical runs (times, paths, ids)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
+    add_static_charts(nb)
     meta = nb.get("metadata", {}).get("papermill", {})
     nb["metadata"]["papermill"] = {"parameters": meta.get("parameters", {})}
     for cell in nb.get("cells", []):
