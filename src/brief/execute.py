@@ -42,7 +42,7 @@ class NotebookFailed(Exception):
         super().__init__(
             f"notebook {notebook} failed in {where}: {detail.get('ename', 'Error')}: "
             f"{detail.get('evalue', '')}. The executed notebook is kept at {kept_at} "
-            "for debugging; nothing was published."
+            "for debugging (until `brief clean`); nothing was published."
         )
 
 

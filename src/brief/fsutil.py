@@ -45,14 +45,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+KEEP_MARKER = ".keep"  # a folder kept on purpose (a failed build, for debugging)
+
+
 def sweep_dead(parent: Path, prefix: str) -> int:
-    """Remove `prefix<pid>-*` folders and files left by processes that no longer run."""
+    """Remove `prefix<pid>-*` folders and files left by processes that no longer run.
+
+    Folders holding a KEEP_MARKER stay until `brief clean`.
+    """
     removed = 0
     for path in parent.glob(f"{prefix}*") if parent.is_dir() else []:
         pid_text = path.name[len(prefix) :].split("-", 1)[0]
-        if pid_text.isdigit() and _alive(int(pid_text)) and int(pid_text) != os.getpid():
+        if pid_text.isdigit() and (int(pid_text) == os.getpid() or _alive(int(pid_text))):
             continue
-        if pid_text.isdigit() and int(pid_text) == os.getpid():
+        if (path / KEEP_MARKER).exists():
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

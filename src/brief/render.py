@@ -20,7 +20,7 @@ import yaml
 
 from brief import publish
 from brief.execute import Executor, NotebookCache, NotebookJob, explain_change, kernel_env
-from brief.fsutil import atomic_write, owned_tempdir, sweep_dead
+from brief.fsutil import KEEP_MARKER, atomic_write, owned_tempdir, sweep_dead
 from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
 from brief.params import Resolved, check_edition_name, edition_name, resolve
 from brief.progress import Progress
@@ -385,6 +385,8 @@ class Renderer:
 
             if isinstance(exc, NotebookFailed):  # keep that build folder for debugging
                 keep |= {n for n, b in builds.items() if b in exc.kept_at.parents}
+                for name in keep:
+                    (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
             raise
         finally:
             for name, build in builds.items():

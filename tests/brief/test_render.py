@@ -186,6 +186,13 @@ def test_a_failing_notebook_names_notebook_cell_and_exception_and_publishes_noth
     assert kept.is_file() and "no colour today" in kept.read_text()
     assert not (tiny / "output" / "2025-03-01").exists()
     assert done.stdout == ""
+    # The kept notebook survives later renders, until `brief clean`.
+    nb["cells"][1]["source"] = "#| label: colour-text\nprint('fixed')"
+    path.write_text(json.dumps(nb))
+    assert render(tiny).returncode == 0
+    assert kept.is_file()
+    assert brief(tiny, "clean").returncode == 0
+    assert not kept.exists()
 
 
 def test_an_interrupted_render_leaves_no_edition_and_no_cache_entry(tiny):
