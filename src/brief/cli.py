@@ -1,4 +1,4 @@
-"""The `brief` command: render, check, list, diff, clean.
+"""The `brief` command: render, check, list, diff, archive, clean.
 
 Exit status: 0 done; 1 a render failed (notebook, assembly, publishing); 2 bad input
 (parameters, data, edition names, usage); 130 interrupted. Errors go to standard error as
@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("a", help="older edition (name or folder)")
     diff.add_argument("b", help="newer edition (name or folder)")
     diff.add_argument("--json", action="store_true")
+
+    archive = with_project(sub.add_parser("archive", help="regenerate output/index.html, latest/"))
+    with_output(archive)
 
     clean = with_project(sub.add_parser("clean", help="remove the cache and build folders"))
     clean.add_argument("--dry-run", action="store_true")
@@ -153,6 +156,16 @@ def cmd_diff(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(project: Project, args: argparse.Namespace) -> int:
+    from brief.archive import write_archive
+    from brief.publish import publish_lock
+
+    output_dir = _output_dir(project, args)
+    with publish_lock(output_dir):
+        print(write_archive(output_dir))
+    return 0
+
+
 def cmd_clean(project: Project, args: argparse.Namespace) -> int:
     targets = [project.cache_dir, project.build_root]
     for target in targets:
@@ -168,6 +181,7 @@ COMMANDS = {
     "check": cmd_check,
     "list": cmd_list,
     "diff": cmd_diff,
+    "archive": cmd_archive,
     "clean": cmd_clean,
 }
 
