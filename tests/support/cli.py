@@ -17,7 +17,7 @@ def brief(
 ) -> subprocess.CompletedProcess[str]:
     """`brief <args> --project <project>`; returns the finished process (never raises)."""
     command = [sys.executable, "-m", "brief.cli", *args]
-    if args and args[0] in {"render", "check", "list", "diff", "clean"}:
+    if args and args[0] in {"render", "check", "list", "diff", "archive", "clean"}:
         command += ["--project", str(project)]
     return subprocess.run(
         command,
