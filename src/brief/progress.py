@@ -41,5 +41,12 @@ class Progress:
         self.stream.flush()
         self._status = True
 
+    def step(self, text: str) -> None:
+        """One of many similar steps: a redrawn status on a terminal, a line otherwise."""
+        if self.live:
+            self.status(text)
+        else:
+            self.line(text)
+
     def done(self) -> None:
         self._clear()

@@ -266,7 +266,7 @@ class Renderer:
             nonlocal finished
             finished += 1
             self.cache.put(job, next(t for j, t in todo if j is job))
-            self.progress.line(f"  [{finished}/{total}] {job.name} executed in {seconds:.1f}s")
+            self.progress.step(f"  [{finished}/{total}] {job.name} executed in {seconds:.1f}s")
 
         log = self.project.state_dir / "logs" / "kernels.log"
         executor = Executor(min(self.jobs, total), env, log)
