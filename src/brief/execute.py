@@ -12,6 +12,7 @@ import ast
 import contextlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import shutil
@@ -212,22 +213,68 @@ def kernel_env(project_root: Path, state_dir: Path, extra: dict[str, str]) -> di
     }
 
 
+# One kernel per worker process, reused for every notebook that worker runs in this render.
+_worker_kernel: Any = None
+
+
+def _shutdown_kernel(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    with contextlib.suppress(Exception):
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def _fresh_kernel(cwd: str) -> tuple[Any, bool]:
+    """This worker's kernel with an empty namespace; starts one only when there is none.
+
+    Starting a kernel and importing pandas and altair cost more than most notebooks' own
+    work, so a worker keeps its kernel between notebooks and resets IPython (namespace,
+    history, execution count) before each: every notebook still starts from a blank
+    namespace, and only already-imported modules are shared.
+    """
+    global _worker_kernel
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    started = False
+    km = _worker_kernel
+    if km is None or not run_sync(km.is_alive)():
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        run_sync(km.start_kernel)(cwd=cwd)
+        multiprocessing.util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
+        _worker_kernel, started = km, True
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=120)
+        reply = run_sync(client.execute_interactive)(
+            "get_ipython().reset(new_session=True)", store_history=False, timeout=120
+        )
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not be reset between notebooks")
+    finally:
+        client.stop_channels()
+    return km, started
+
+
 def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -> dict[str, Any]:
     """In a worker process: execute one notebook; report the outcome as plain data."""
     import papermill
 
     started = time.monotonic()
+    new_kernel = False
     try:
+        km, new_kernel = _fresh_kernel(cwd)
         papermill.execute_notebook(
             source,
             target,
             parameters=params,
             kernel_name=KERNEL_NAME,
-            cwd=cwd,
+            km=km,
             progress_bar=False,
             log_output=False,
         )
-        return {"ok": True, "seconds": time.monotonic() - started}
+        return {"ok": True, "seconds": time.monotonic() - started, "kernel_started": new_kernel}
     except papermill.PapermillExecutionError as exc:
         return {
             "ok": False,
@@ -338,7 +385,6 @@ class Executor:
                 _run_papermill, str(job.source), str(target), job.params, str(cwd)
             )
             started[future] = (job, target)
-            self.kernel_starts += 1
         pending = set(started)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -350,6 +396,7 @@ class Executor:
                         other.cancel()
                     result["cell_number"], result["label"] = locate_failure(target)
                     raise NotebookFailed(job.name, result, target)
+                self.kernel_starts += result["kernel_started"]
                 normalize_executed(target)
                 on_done(job, result["seconds"])
 
@@ -361,4 +408,9 @@ class Executor:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
+        """Let workers shut their kernels down; then make sure no process of theirs remains."""
+        groups = list(getattr(self.pool, "_processes", {}) or {})
         self.pool.shutdown(wait=True)
+        for pid in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)

@@ -271,13 +271,14 @@ class Renderer:
         log = self.project.state_dir / "logs" / "kernels.log"
         executor = Executor(min(self.jobs, total), env, log)
         try:
-            executor.run(todo, cwd=todo[0][1].parent, on_done=on_done)
+            executor.run(todo, cwd=self.project.notebooks_dir, on_done=on_done)
         except BaseException:
             executor.kill()
             raise
         finally:
             self.kernel_starts += executor.kernel_starts
             executor.close()
+        self.progress.line(f"{total} notebook(s) executed in {executor.kernel_starts} kernel(s)")
 
     # --- assembly and publishing --------------------------------------------------------
 
