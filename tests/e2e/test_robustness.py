@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from brief.fsutil import KEEP_MARKER
 from tests.support import browser
 from tests.support.cli import REPO, brief, copy_project, last_line
 
@@ -40,6 +41,12 @@ EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def unkept_builds(root: Path) -> list[Path]:
+    """Build folders left behind, except those a failed render keeps for debugging."""
+    builds = (root / ".brief" / "build").glob("build-*")
+    return [b for b in builds if not (b / KEEP_MARKER).exists()]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -436,7 +443,7 @@ def test_bad_data_is_refused_naming_file_line_column_value_and_rule(project, cas
     assert_names(done.stderr, expect)
     assert "executing" not in done.stderr  # refused before any notebook ran
     project.assert_output_untouched()
-    assert not list((project.root / ".brief" / "build").glob("build-*"))
+    assert not unkept_builds(project.root)
     if case in ALSO_CHECK:
         checked = brief(project.root, "check")
         assert checked.returncode == EXIT_BAD_INPUT, checked.stderr
@@ -651,7 +658,7 @@ def test_a_full_disk_is_named_and_nothing_is_half_written(project, tmp_path):
     assert "disk is full" in done.stderr and "nothing was published" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert left == set(), left  # no edition, no staging folder, no half-written file
-    assert not list((project.root / ".brief" / "build").glob("build-*"))
+    assert not unkept_builds(project.root)
     project.assert_output_untouched()
 
 
@@ -776,7 +783,7 @@ def test_sigterm_mid_render_exits_130_leaves_nothing_and_the_next_render_works(h
     assert "interrupted" in err and out == ""
     assert tree_entries(hostile.output) == entries  # no edition, no staging folder
     assert tree_digest(hostile.output) == snapshot
-    assert not list((root / ".brief" / "build").glob("build-*"))
+    assert not unkept_builds(root)
     for _ in range(50):
         if not kernels_of(root):
             break
