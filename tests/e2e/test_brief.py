@@ -168,6 +168,7 @@ def test_pdf_has_the_sections_every_figure_and_embedded_fonts(editions):
     rows = fonts.stdout.splitlines()[2:]
     assert rows and all(row.split()[-5] == "yes" for row in rows), fonts.stdout
     assert "LiberationSans" in fonts.stdout
+    assert "NanumGothic" in fonts.stdout  # Korean source titles are set, not tofu boxes
 
 
 def test_pdf_pages_render_as_images(editions, tmp_path):
