@@ -409,7 +409,7 @@ def naive_render(project_dir: Path, work: Path, raw: dict[str, str]) -> None:
     prepared = time.perf_counter()
     for source in sorted(project.notebooks_dir.glob("*.ipynb")):
         command = [sys.executable, "-m", "papermill", str(source), str(notebooks / source.name)]
-        command += ["-k", "python3", "--cwd", str(notebooks), *flags]
+        command += ["-k", "python3", "--cwd", str(project.notebooks_dir), *flags]
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"papermill {source.name} failed:\n{done.stderr[-3000:]}")
