@@ -361,7 +361,9 @@ class Executor:
     """Runs jobs in `jobs` worker processes; kills workers and kernels when interrupted."""
 
     def __init__(self, jobs: int, env: dict[str, str], log: Path):
-        context = multiprocessing.get_context("fork")
+        # spawn, not fork: the renderer has threads (engine warm-up), and a forked child can
+        # inherit a lock one of them held (e.g. the import lock) and hang.
+        context = multiprocessing.get_context("spawn")
         log.parent.mkdir(parents=True, exist_ok=True)
         self.pool = ProcessPoolExecutor(
             max_workers=max(1, jobs),

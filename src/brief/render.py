@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -374,6 +375,10 @@ class Renderer:
             if plan.up_to_date:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
         builds = {p.name: owned_tempdir(self.project.build_root, BUILD_PREFIX) for p in pending}
+        if pending:  # the engines' one-off preparation overlaps notebook execution
+            from brief.engines import warm_up
+
+            threading.Thread(target=warm_up, name="engine-warm-up", daemon=True).start()
         keep: set[str] = set()
         try:
             self.execute(pending, builds)
