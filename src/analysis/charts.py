@@ -123,6 +123,28 @@ def records(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
+def time_x(start: Any, as_of: Any, field: str = "when:T") -> alt.X:
+    """The window's time axis, from `start` to `as_of`, labelled by year."""
+    from analysis import narrative
+
+    return alt.X(
+        field,
+        title=None,
+        scale=alt.Scale(domain=[narrative.iso(start), narrative.iso(as_of)]),
+        axis=alt.Axis(format="%Y", tickCount="year"),
+    )
+
+
+def lane_y(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Y:
+    """One labelled lane per partner (timelines)."""
+    return alt.Y(
+        field,
+        title=None,
+        scale=alt.Scale(domain=list(lanes)),
+        axis=alt.Axis(labelFontSize=12, labelFontWeight="bold", ticks=False, domain=False),
+    )
+
+
 def marker_layer(markers: pd.DataFrame) -> Any:
     """Dashed vertical rules at dated events, labelled once per group.
 

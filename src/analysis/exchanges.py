@@ -120,19 +120,8 @@ def timeline_figure(view: Any, params: Any) -> charts.Figure:
     notes = summits[["when", "number"]].copy()
     notes["lane"] = "China"
     notes["tag"] = notes["number"].astype(str)
-    domain = [narrative.iso(params.start), narrative.iso(params.as_of)]
-    x = alt.X(
-        "when:T",
-        title=None,
-        scale=alt.Scale(domain=domain),
-        axis=alt.Axis(format="%Y", tickCount="year"),
-    )
-    y = alt.Y(
-        "partner_name:N",
-        title=None,
-        scale=alt.Scale(domain=lanes),
-        axis=alt.Axis(labelFontSize=12, labelFontWeight="bold", ticks=False, domain=False),
-    )
+    x = charts.time_x(params.start, params.as_of)
+    y = charts.lane_y(lanes)
     points = (
         alt.Chart(charts.records(data))
         .mark_point(filled=True, opacity=0.85)

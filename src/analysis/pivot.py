@@ -100,23 +100,12 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
         narrative.fmt_date(w, p) for w, p in zip(data["when"], data["precision"], strict=True)
     ]
     kinds = ["Summit", "Treaty step", "Military cooperation", "Senior visit"]
-    domain = [narrative.iso(params.start), narrative.iso(params.as_of)]
     chart = (
         alt.Chart(charts.records(data))
         .mark_point(filled=True, opacity=0.85)
         .encode(
-            x=alt.X(
-                "when:T",
-                title=None,
-                scale=alt.Scale(domain=domain),
-                axis=alt.Axis(format="%Y", tickCount="year"),
-            ),
-            y=alt.Y(
-                "partner_name:N",
-                title=None,
-                scale=alt.Scale(domain=lanes),
-                axis=alt.Axis(labelFontSize=12, labelFontWeight="bold", ticks=False, domain=False),
-            ),
+            x=charts.time_x(params.start, params.as_of),
+            y=charts.lane_y(lanes),
             yOffset=alt.YOffset("kind:N", scale=alt.Scale(domain=kinds)),
             shape=alt.Shape(
                 "kind:N",
