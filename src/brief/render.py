@@ -30,6 +30,7 @@ from brief.project import Project
 # The notebook output protocol's facts bundle (see docs/ARCHITECTURE.md, "Facts").
 FACTS_MIME = "application/vnd.brief.facts+json"
 BUILD_PREFIX = "build-"
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc"}
 PACKAGES = [
     "papermill",
     "ipykernel",
@@ -168,7 +169,7 @@ class Renderer:
     def document_inputs(self) -> dict[str, str]:
         root = self.project.root
         paths = [self.project.document, root / "_quarto.yml"]
-        paths += [p for p in self.project.fonts_dir.glob("*") if p.is_file()]
+        paths += [p for p in self.project.fonts_dir.glob("*") if p.suffix in FONT_SUFFIXES]
         return {
             **files_sha256(root, [p for p in paths if p.is_file()]),
             "machinery": tree_sha256([Path(__file__).parent], "*"),
@@ -381,7 +382,8 @@ class Renderer:
             threading.Thread(target=warm_up, name="engine-warm-up", daemon=True).start()
         keep: set[str] = set()
         try:
-            self.execute(pending, builds)
+            if pending:
+                self.execute(pending, builds)
             for plan in pending:
                 staging = self.assemble(plan, builds[plan.name])
                 self.publish(plan, staging)
