@@ -20,7 +20,7 @@ setup_venv() {
   "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
       -r requirements.lock -r requirements-test.lock 2>&1 | grep -v "is ignored" >&2 || true
-  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored" >&2 || true
+  "$VENV/bin/python" -m pip install -q --no-deps -e . 2>&1 | grep -v "is ignored" >&2 || true
   "$VENV/bin/python" -c "import analysis, brief, papermill, altair, vl_convert, typst, pypandoc" \
     || { echo "error: the environment in $VENV did not install completely" >&2; exit 1; }
   echo "$want" > "$stamp"
