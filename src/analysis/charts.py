@@ -145,6 +145,21 @@ def lane_y(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Y:
     )
 
 
+def partner_color(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Color:
+    """Each partner's house colour (fixed per partner, not per position)."""
+    return alt.Color(field, legend=None, scale=color_scale(PARTNER_COLORS, lanes))
+
+
+def event_tooltips() -> list[alt.Tooltip]:
+    """What a timeline mark says on hover: date, type, event, source."""
+    return [
+        alt.Tooltip("date_text:N", title="Date"),
+        alt.Tooltip("kind:N", title="Type"),
+        alt.Tooltip("label:N", title="Event"),
+        alt.Tooltip("source_id:N", title="Source"),
+    ]
+
+
 def marker_layer(markers: pd.DataFrame) -> Any:
     """Dashed vertical rules at dated events, labelled once per group.
 

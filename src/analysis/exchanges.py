@@ -138,17 +138,8 @@ def timeline_figure(view: Any, params: Any) -> charts.Figure:
                 title="Exchange",
                 scale=alt.Scale(domain=["Summit", "Senior visit"], range=[200, 70]),
             ),
-            color=alt.Color(
-                "partner_name:N",
-                legend=None,
-                scale=charts.color_scale(charts.PARTNER_COLORS, lanes),
-            ),
-            tooltip=[
-                alt.Tooltip("date_text:N", title="Date"),
-                alt.Tooltip("kind:N", title="Type"),
-                alt.Tooltip("label:N", title="Event"),
-                alt.Tooltip("source_id:N", title="Source"),
-            ],
+            color=charts.partner_color(lanes),
+            tooltip=charts.event_tooltips(),
         )
     )
     layers: list[Any] = [points]

@@ -117,17 +117,8 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
                 title="Milestone",
                 scale=alt.Scale(domain=kinds, range=[200, 120, 120, 60]),
             ),
-            color=alt.Color(
-                "partner_name:N",
-                legend=None,
-                scale=charts.color_scale(charts.PARTNER_COLORS, lanes),
-            ),
-            tooltip=[
-                alt.Tooltip("date_text:N", title="Date"),
-                alt.Tooltip("kind:N", title="Type"),
-                alt.Tooltip("label:N", title="Event"),
-                alt.Tooltip("source_id:N", title="Source"),
-            ],
+            color=charts.partner_color(lanes),
+            tooltip=charts.event_tooltips(),
         )
         .properties(width=charts.WIDTH, height=190)
     )

@@ -439,19 +439,11 @@ def archive_html(editions: Sequence[EditionInfo]) -> str:
     else:
         lede = "No editions published yet."
         listing = ""
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<link rel="icon" href="data:,">',
-            f"<title>{_e(heading)} — archive of editions</title>",
-            f"<style>{_CSS}</style>",
-            "</head>",
-            "<body>",
+    return _page(
+        f"{_e(heading)} — archive of editions",
+        before=['<meta name="viewport" content="width=device-width, initial-scale=1">'],
+        after=[f"<style>{_CSS}</style>"],
+        body=[
             "<header>",
             f"<h1>{_e(heading)}</h1>",
             f'<p class="lede">Archive of editions. {lede}</p>',
@@ -465,16 +457,28 @@ def archive_html(editions: Sequence[EditionInfo]) -> str:
             "Provenance: a short checksum of the data files, the code commit "
             "(<code>+dirty</code> when the working tree had uncommitted changes) and the "
             "rendering engine.</p></footer>",
-            "</body>",
-            "</html>",
-            "",
-        ]
+        ],
     )
 
 
 def latest_html(edition: EditionInfo) -> str:
     target = _href("..", edition.name, HTML_FILE)
     title = edition.title or edition.name
+    return _page(
+        f"Latest edition: {_e(title)}",
+        before=[f'<meta http-equiv="refresh" content="0; url={target}">'],
+        body=[
+            f'<p>The latest edition is <a href="{target}">{_e(edition.name)}</a> '
+            f"(as of {_e(edition.as_of or 'unknown')}). "
+            f'See also <a href="{_href("..", INDEX)}">all editions</a>.</p>',
+        ],
+    )
+
+
+def _page(
+    title: str, *, body: Sequence[str], before: Sequence[str], after: Sequence[str] = ()
+) -> str:
+    """A page that loads nothing: CSP forbids the network, the favicon is inline."""
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -482,14 +486,13 @@ def latest_html(edition: EditionInfo) -> str:
             "<head>",
             '<meta charset="utf-8">',
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-            f'<meta http-equiv="refresh" content="0; url={target}">',
+            *before,
             '<link rel="icon" href="data:,">',
-            f"<title>Latest edition: {_e(title)}</title>",
+            f"<title>{title}</title>",
+            *after,
             "</head>",
             "<body>",
-            f'<p>The latest edition is <a href="{target}">{_e(edition.name)}</a> '
-            f"(as of {_e(edition.as_of or 'unknown')}). "
-            f'See also <a href="{_href("..", INDEX)}">all editions</a>.</p>',
+            *body,
             "</body>",
             "</html>",
             "",
