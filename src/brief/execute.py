@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -239,7 +240,10 @@ def _fresh_kernel(cwd: str) -> tuple[Any, bool]:
     started = False
     km = _worker_kernel
     if km is None or not run_sync(km.is_alive)():
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        # IPC (Unix sockets) rather than TCP: kernels started at the same moment by two
+        # workers could pick the same free TCP port and one would never answer.
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+        km.connection_file = tempfile.mktemp(prefix=f"brief-kernel-{os.getpid()}-", suffix=".json")
         run_sync(km.start_kernel)(cwd=cwd)
         multiprocessing.util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
         _worker_kernel, started = km, True
@@ -255,6 +259,10 @@ def _fresh_kernel(cwd: str) -> tuple[Any, bool]:
     finally:
         client.stop_channels()
     return km, started
+
+
+def _kernel_pid(km: Any) -> int | None:
+    return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
 def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -> dict[str, Any]:
@@ -274,13 +282,19 @@ def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -
             progress_bar=False,
             log_output=False,
         )
-        return {"ok": True, "seconds": time.monotonic() - started, "kernel_started": new_kernel}
+        return {
+            "ok": True,
+            "seconds": time.monotonic() - started,
+            "kernel_started": new_kernel,
+            "kernel_pid": _kernel_pid(km),
+        }
     except papermill.PapermillExecutionError as exc:
         return {
             "ok": False,
             "cell_index": exc.cell_index,
             "ename": exc.ename,
             "evalue": exc.evalue,
+            "kernel_pid": _kernel_pid(_worker_kernel),
         }
     except Exception as exc:  # kernel died, bad notebook JSON, ...
         return {"ok": False, "cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
@@ -357,6 +371,12 @@ def locate_failure(executed: Path) -> tuple[int | None, str | None]:
     return None, None
 
 
+def _kill_groups(leaders: list[int]) -> None:
+    for pid in leaders:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
 class Executor:
     """Runs jobs in `jobs` worker processes; kills workers and kernels when interrupted."""
 
@@ -372,6 +392,8 @@ class Executor:
             initargs=(env, str(log)),
         )
         self.kernel_starts = 0
+        # Kernels run in sessions of their own (jupyter_client), outside the workers' groups.
+        self.kernel_pids: set[int] = set()
 
     def run(
         self,
@@ -393,6 +415,8 @@ class Executor:
             for future in done:
                 job, target = started[future]
                 result = future.result()
+                if result.get("kernel_pid"):
+                    self.kernel_pids.add(result["kernel_pid"])
                 if not result["ok"]:
                     for other in pending:
                         other.cancel()
@@ -404,15 +428,12 @@ class Executor:
 
     def kill(self) -> None:
         """Stop every worker and the kernels they started (their whole process groups)."""
-        for process in list(getattr(self.pool, "_processes", {}).values()):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+        groups = [p.pid for p in list(getattr(self.pool, "_processes", {}).values())]
+        _kill_groups([*groups, *self.kernel_pids])
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Let workers shut their kernels down; then make sure no process of theirs remains."""
         groups = list(getattr(self.pool, "_processes", {}) or {})
         self.pool.shutdown(wait=True)
-        for pid in groups:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+        _kill_groups([*groups, *self.kernel_pids])

@@ -72,6 +72,7 @@ def test_render_publishes_a_complete_edition_and_prints_its_folder_last(tiny):
     assert "summing to 8" in html and "The colour is" in html
     assert (tiny / "output" / "index.html").is_file()
     assert not list((tiny / "output").glob(".staging-*"))
+    assert not _kernels_of(tiny), "a kernel outlived the render"
 
 
 def test_an_unchanged_rerun_is_an_up_to_date_no_op_without_kernels(tiny):
