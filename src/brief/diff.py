@@ -486,6 +486,15 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _change_block(title: str, groups: list[tuple[str, list[str]]]) -> list[str]:
+    """One kind of change: '- **Title**: 2 new, 1 changed.' then its items as bullets."""
+    present = [(noun, items) for noun, items in groups if items]
+    if not present:
+        return []
+    counts = ", ".join(f"{len(items)} {noun}" for noun, items in present)
+    return [f"- **{title}**: {counts}.", *_bullets([i for _, items in present for i in items])]
+
+
 def changes_markdown(
     new_facts: dict[str, Any], new_manifest: dict[str, Any], previous: Path | None
 ) -> str:
@@ -516,20 +525,14 @@ def changes_markdown(
     if d.params:
         lines.append(f"- **Parameters**: {_plural(len(d.params), 'changed', 'changed')}.")
         lines.extend(_bullets([e(_param_change_text(p)) for p in d.params]))
-    if d.data_differs:
-        counts = [
-            f"{len(d.data_changed)} changed" if d.data_changed else "",
-            f"{len(d.data_added)} added" if d.data_added else "",
-            f"{len(d.data_removed)} removed" if d.data_removed else "",
-        ]
-        lines.append(f"- **Data files**: {', '.join(c for c in counts if c)}.")
-        lines.extend(
-            _bullets(
-                [f"{e(f.path)} changed" for f in d.data_changed]
-                + [f"{e(f.path)} added" for f in d.data_added]
-                + [f"{e(f.path)} removed" for f in d.data_removed]
-            )
-        )
+    lines += _change_block(
+        "Data files",
+        [
+            ("changed", [f"{e(f.path)} changed" for f in d.data_changed]),
+            ("added", [f"{e(f.path)} added" for f in d.data_added]),
+            ("removed", [f"{e(f.path)} removed" for f in d.data_removed]),
+        ],
+    )
     if d.code or d.engine:
         bits = []
         if d.code:
@@ -537,50 +540,42 @@ def changes_markdown(
         if d.engine:
             bits.append(f"engine {e(_engine_text(d.engine.old))} → {e(_engine_text(d.engine.new))}")
         lines.append(f"- **Build**: {'; '.join(bits)}.")
-    if d.events_added or d.events_removed:
-        counts = [
-            f"{len(d.events_added)} new" if d.events_added else "",
-            f"{len(d.events_removed)} no longer listed" if d.events_removed else "",
-        ]
-        lines.append(f"- **Events**: {', '.join(c for c in counts if c)}.")
-        lines.extend(
-            _bullets(
-                [f"new: {e(ev.label or ev.id)}" for ev in d.events_added]
-                + [f"no longer listed: {e(ev.label or ev.id)}" for ev in d.events_removed]
-            )
-        )
-    if d.statuses_changed or d.statuses_added or d.statuses_removed:
-        counts = [
-            f"{len(d.statuses_changed)} changed" if d.statuses_changed else "",
-            f"{len(d.statuses_added)} new" if d.statuses_added else "",
-            f"{len(d.statuses_removed)} no longer tracked" if d.statuses_removed else "",
-        ]
-        lines.append(f"- **Statuses**: {', '.join(c for c in counts if c)}.")
-        lines.extend(
-            _bullets(
-                [e(_status_change_text(s)) for s in d.statuses_changed]
-                + [
+    lines += _change_block(
+        "Events",
+        [
+            ("new", [f"new: {e(ev.label or ev.id)}" for ev in d.events_added]),
+            (
+                "no longer listed",
+                [f"no longer listed: {e(ev.label or ev.id)}" for ev in d.events_removed],
+            ),
+        ],
+    )
+    lines += _change_block(
+        "Statuses",
+        [
+            ("changed", [e(_status_change_text(s)) for s in d.statuses_changed]),
+            (
+                "new",
+                [
                     f"new: {e(s.label)}: {e(s.status)}"
                     + (f" (since {e(s.since)})" if s.since else "")
                     for s in d.statuses_added
-                ]
-                + [f"no longer tracked: {e(s.label)}" for s in d.statuses_removed]
-            )
-        )
-    if d.numbers_changed or d.numbers_added or d.numbers_removed:
-        counts = [
-            f"{len(d.numbers_changed)} changed" if d.numbers_changed else "",
-            f"{len(d.numbers_added)} new" if d.numbers_added else "",
-            f"{len(d.numbers_removed)} no longer stated" if d.numbers_removed else "",
-        ]
-        lines.append(f"- **Key numbers**: {', '.join(c for c in counts if c)}.")
-        lines.extend(
-            _bullets(
-                [e(_number_change_text(n)) for n in d.numbers_changed]
-                + [f"new: {e(n.label)}: {e(_with_unit(n.value, n.unit))}" for n in d.numbers_added]
-                + [f"no longer stated: {e(n.label)}" for n in d.numbers_removed]
-            )
-        )
+                ],
+            ),
+            ("no longer tracked", [f"no longer tracked: {e(s.label)}" for s in d.statuses_removed]),
+        ],
+    )
+    lines += _change_block(
+        "Key numbers",
+        [
+            ("changed", [e(_number_change_text(n)) for n in d.numbers_changed]),
+            (
+                "new",
+                [f"new: {e(n.label)}: {e(_with_unit(n.value, n.unit))}" for n in d.numbers_added],
+            ),
+            ("no longer stated", [f"no longer stated: {e(n.label)}" for n in d.numbers_removed]),
+        ],
+    )
     if d.events_changed:
         lines.append(f"- **Events relabelled**: {len(d.events_changed)}.")
     return "\n".join(lines) + "\n"
