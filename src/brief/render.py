@@ -155,7 +155,10 @@ class Renderer:
     def shared_inputs(self, data: DataState) -> dict[str, Any]:
         return {
             "data": data.checksums,
-            "code": tree_sha256(self.project.subject_code_dirs),
+            # Subject code is its modules and its sentence catalogues (analysis.text).
+            "code": value_sha256(
+                [tree_sha256(self.project.subject_code_dirs, p) for p in ("*.py", "*.yaml")]
+            ),
             "lock": value_sha256([file_sha256(p) for p in self.project.lock_files if p.is_file()]),
             "runtime": f"{sys.version.split()[0]} {sys.platform}",
         }

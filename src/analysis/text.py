@@ -1,0 +1,171 @@
+"""The sentence catalogue: every computed sentence of the brief comes from a template here.
+
+Templates live in `src/analysis/catalogue/<lang>/<section>.yaml`, one file per section; a
+key is `<section>.<name>`, where `<name>` may walk nested mappings (`trade.lead.up`). A
+template is a Python format string with named fields (`"{n} trips to {city}"`, format
+specs allowed: `"{value:,.0f}"`), or a plural mapping whose entries are CLDR categories
+(`one`, `other`, …) selected by the value `n`. A second language is a second catalogue
+folder, not code.
+
+Strict by design: an unknown key, a missing value or an unused value raises `TextError`
+naming the file and the key; there is no fallback to another language or to the key.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOGUE = Path(__file__).with_name("catalogue")
+DEFAULT_LANG = "en"
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+_FORMATTER = string.Formatter()
+
+
+class TextError(LookupError):
+    """A catalogue problem: unknown key, missing or unused value, malformed file."""
+
+
+def _english(n: float) -> str:
+    return "one" if n == 1 else "other"
+
+
+def _korean(n: float) -> str:
+    return "other"
+
+
+# CLDR cardinal plural rules, per language (the only per-language code there is).
+PLURAL_RULES: dict[str, Callable[[float], str]] = {"en": _english, "ko": _korean}
+
+
+def _path(lang: str, section: str) -> Path:
+    return CATALOGUE / lang / f"{section}.yaml"
+
+
+@cache
+def _section(lang: str, section: str) -> Mapping[str, Any]:
+    path = _path(lang, section)
+    if not path.is_file():
+        raise TextError(f"no catalogue file {path} (language {lang!r}, section {section!r})")
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise TextError(f"{path}: the top level must be a mapping of names to templates")
+    return data
+
+
+def _is_plural(entry: Any) -> bool:
+    return isinstance(entry, dict) and "other" in entry and set(entry) <= PLURAL_CATEGORIES
+
+
+def template(key: str, lang: str = DEFAULT_LANG) -> str | dict[str, str]:
+    """The raw template stored under `key` (a string, or a plural mapping)."""
+    section, _, name = key.partition(".")
+    if not section or not name:
+        raise TextError(f"catalogue key {key!r} must be '<section>.<name>'")
+    entry: Any = _section(lang, section)
+    for part in name.split("."):
+        if not isinstance(entry, dict) or part not in entry or _is_plural(entry):
+            raise TextError(f"{_path(lang, section)}: no template {key!r}")
+        entry = entry[part]
+    if isinstance(entry, str) or _is_plural(entry):
+        return entry
+    raise TextError(f"{_path(lang, section)}: {key!r} is a group of templates, not one")
+
+
+def fields(text: str) -> set[str]:
+    """The named fields a template string uses (`{a} and {b:,.0f}` -> {'a', 'b'})."""
+    names = set()
+    for _, name, _, _ in _FORMATTER.parse(text):
+        if name is None:
+            continue
+        root = name.split(".")[0].split("[")[0]
+        if not root or root.isdigit():
+            raise TextError(f"template {text!r} uses a positional field; name every field")
+        names.add(root)
+    return names
+
+
+def _choose(key: str, entry: str | dict[str, str], lang: str, values: Mapping[str, Any]) -> str:
+    if isinstance(entry, str):
+        return entry
+    if "n" not in values:
+        raise TextError(f"{key!r} is a plural template: give the count as n=")
+    rule = PLURAL_RULES.get(lang)
+    if rule is None:
+        raise TextError(f"no plural rule for language {lang!r} (add one to PLURAL_RULES)")
+    category = rule(values["n"])
+    return entry.get(category, entry["other"])
+
+
+def say(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """The sentence `key` with `values` filled in; strict about keys and values."""
+    entry = template(key, lang)
+    text = _choose(key, entry, lang, values)
+    needed = fields(text)
+    missing = sorted(needed - set(values))
+    if missing:
+        raise TextError(f"{key!r} ({lang}) needs the value(s) {', '.join(missing)}")
+    # `n` selects a plural form; it may go unused by the chosen form (e.g. "one trip").
+    unused = sorted(set(values) - needed - ({"n"} if isinstance(entry, dict) else set()))
+    if unused:
+        raise TextError(f"{key!r} ({lang}) does not use the value(s) {', '.join(unused)}")
+    try:
+        return text.format(**values).rstrip("\n")  # a folded YAML block ends in "\n"
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise TextError(f"{key!r} ({lang}): cannot fill {text!r}: {exc}") from exc
+
+
+def plural(n: int, key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+    """A counted phrase from a plural template: plural(3, 'common.trip') -> '3 trips'."""
+    return say(key, lang, n=n, **values)
+
+
+def join(items: Iterable[str], conjunction: str = "and", lang: str = DEFAULT_LANG) -> str:
+    """A list in running text, by the catalogue's list patterns (`common.list.<conj>`)."""
+    words = [item for item in items if item]
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    if len(words) == 2:
+        return say(f"common.list.{conjunction}.pair", lang, first=words[0], last=words[1])
+    head = say("common.list.separator", lang).join(words[:-1])
+    return say(f"common.list.{conjunction}.many", lang, head=head, last=words[-1])
+
+
+def catalogue_keys(lang: str = DEFAULT_LANG) -> dict[str, str | dict[str, str]]:
+    """Every template of a language, by key (for checks: a `ko` catalogue has the same keys)."""
+    found: dict[str, str | dict[str, str]] = {}
+
+    def walk(prefix: str, entry: Any, path: Path) -> None:
+        if isinstance(entry, str) or _is_plural(entry):
+            found[prefix] = entry
+        elif isinstance(entry, dict):
+            for name, child in entry.items():
+                walk(f"{prefix}.{name}", child, path)
+        else:
+            raise TextError(f"{path}: {prefix!r} is neither a template nor a group")
+
+    for path in sorted((CATALOGUE / lang).glob("*.yaml")):
+        walk(path.stem, _section(lang, path.stem), path)
+    return found
+
+
+def check_catalogue(lang: str = DEFAULT_LANG) -> list[str]:
+    """Every template parses and names its fields (returns the problems, empty when fine)."""
+    problems = []
+    for key, entry in catalogue_keys(lang).items():
+        for text in entry.values() if isinstance(entry, dict) else [entry]:
+            try:
+                fields(text)
+            except (TextError, ValueError) as exc:
+                problems.append(f"{key}: {exc}")
+    return problems

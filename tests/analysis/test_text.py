@@ -1,0 +1,73 @@
+"""The sentence catalogue (contract 8): strict lookups, plurals, lists, every file valid."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import text
+from analysis.text import TextError, join, plural, say
+
+
+@pytest.fixture
+def catalogue(tmp_path, monkeypatch):
+    lang = tmp_path / "xx"
+    lang.mkdir()
+    (lang / "demo.yaml").write_text(
+        "visits: '{who} made {n} visits'\n"
+        "trip:\n  one: '{n} trip'\n  other: '{n} trips'\n"
+        "group:\n  inner: 'Trade was {value:,.0f} million.'\n"
+        "positional: 'a {} b'\n",
+        encoding="utf-8",
+    )
+    (lang / "common.yaml").write_text(
+        "list:\n  separator: ', '\n  and:\n    pair: '{first} and {last}'\n"
+        "    many: '{head} and {last}'\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(text, "CATALOGUE", tmp_path)
+    monkeypatch.setitem(text.PLURAL_RULES, "xx", text.PLURAL_RULES["en"])
+    text._section.cache_clear()
+    yield "xx"
+    text._section.cache_clear()
+
+
+def test_say_fills_named_fields_and_format_specs(catalogue):
+    assert say("demo.visits", catalogue, who="Kim", n=3) == "Kim made 3 visits"
+    assert say("demo.group.inner", catalogue, value=2295.4) == "Trade was 2,295 million."
+
+
+def test_plural_forms_follow_the_language_rule(catalogue):
+    assert plural(1, "demo.trip", catalogue) == "1 trip"
+    assert plural(4, "demo.trip", catalogue) == "4 trips"
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "message"),
+    [
+        ("demo.nothing", {}, "no template 'demo.nothing'"),
+        ("absent.key", {}, "no catalogue file"),
+        ("demo.visits", {"who": "Kim"}, "needs the value(s) n"),
+        ("demo.visits", {"who": "Kim", "n": 2, "extra": 1}, "does not use the value(s) extra"),
+        ("demo.group", {}, "is a group of templates"),
+        ("demo.trip", {}, "plural template"),
+        ("demo.positional", {}, "positional field"),
+        ("nodot", {}, "must be '<section>.<name>'"),
+    ],
+)
+def test_strict_errors_never_fall_back(catalogue, key, values, message):
+    with pytest.raises(TextError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        say(key, catalogue, **values)
+
+
+def test_lists_join_by_the_catalogue_patterns(catalogue):
+    assert join([], lang=catalogue) == ""
+    assert join(["a"], lang=catalogue) == "a"
+    assert join(["a", "b"], lang=catalogue) == "a and b"
+    assert join(["a", "b", "c"], lang=catalogue) == "a, b and c"
+
+
+def test_the_shipped_catalogue_parses_and_has_no_positional_fields():
+    text._section.cache_clear()
+    assert text.catalogue_keys("en")
+    assert text.check_catalogue("en") == []
+    assert join(["China", "Russia", "the US"]) == "China, Russia and the US"
