@@ -17,35 +17,20 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from analysis import registry
+
 FONT = "Liberation Sans"
 WIDTH = 600
 HEIGHT = 240
 TITLE_CHARS = 78
 
-# Okabe & Ito (2008), "Color Universal Design".
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-GREY = "#767676"
-PARTNER_COLORS = {
-    "China": OKABE_ITO["vermillion"],
-    "Russia": OKABE_ITO["blue"],
-    "United States": OKABE_ITO["bluish_green"],
-    "South Korea": OKABE_ITO["reddish_purple"],
-}
-SERIES_COLORS = {"GACC": OKABE_ITO["vermillion"], "KOTRA": OKABE_ITO["blue"]}
-CATEGORY_COLORS = {
-    "missile": OKABE_ITO["orange"],
-    "nuclear": OKABE_ITO["vermillion"],
-    "other": OKABE_ITO["sky_blue"],
-}
+# Okabe & Ito (2008), "Color Universal Design"; one colour per partner, series and category,
+# declared with them in `analysis.registry`.
+OKABE_ITO = registry.OKABE_ITO
+GREY = registry.GREY
+PARTNER_COLORS = registry.partner_colours()
+SERIES_COLORS = registry.series_colours()
+CATEGORY_COLORS = registry.category_colours()
 
 
 @dataclass(frozen=True)

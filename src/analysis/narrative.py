@@ -137,13 +137,13 @@ def join_words(items: Sequence[str], last: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def short_label(description: Any, limit: int = 150) -> str:
-    """The first clause of a description, cut at a word boundary (plain text, unescaped)."""
+def first_clause(description: Any) -> str:
+    """The first clause of a description (up to its first semicolon), whole: never cut.
+
+    Plain text, unescaped; event descriptions are written so that it stands alone.
+    """
     text = _SPACE.sub(" ", str(description or "")).strip()
-    text = text.split("; ")[0].rstrip(" .;,")
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(" .;,-–(") + "…"
-    return text
+    return text.split("; ")[0].rstrip(" .;,")
 
 
 def capital(text: str) -> str:

@@ -8,28 +8,19 @@ impossible values are errors), and hands the resolved values to the notebooks.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-# Second partner shown beside China: any actor of the events vocabulary but the two subjects.
-PARTNERS: dict[str, str] = {"RUS": "Russia", "USA": "United States", "KOR": "South Korea"}
-_PARTNER_ALIASES = {
-    "russia": "RUS",
-    "rus": "RUS",
-    "united states": "USA",
-    "united-states": "USA",
-    "us": "USA",
-    "usa": "USA",
-    "south korea": "KOR",
-    "south-korea": "KOR",
-    "kor": "KOR",
-    "rok": "KOR",
-}
+from analysis import registry
+
+# The vocabularies come from the registry: a new partner or lead series is one entry there.
+PARTNERS: dict[str, str] = {code: registry.name(code) for code in registry.comparable()}
 TRADE_SERIES: dict[str, str] = {
-    "GACC": "China's customs (GACC)",
-    "KOTRA": "KOTRA's reconstruction of North Korea's trade",
+    code: registry.SERIES[code].label for code in registry.lead_series()
 }
+Partner = Literal[registry.comparable()]  # type: ignore[valid-type]
+TradeSeries = Literal[registry.lead_series()]  # type: ignore[valid-type]
 EARLIEST_START = dt.date(2000, 1, 1)
 
 
@@ -38,25 +29,29 @@ class BriefParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    as_of: dt.date | None = None
-    start: dt.date = dt.date(2013, 1, 1)
-    compare_with: Literal["RUS", "USA", "KOR"] = "RUS"
-    trade_series: Literal["GACC", "KOTRA"] = "GACC"
-
-    # Shown to users next to each name (brief render --help-params, the colophon).
-    descriptions: ClassVar[dict[str, str]] = {
-        "as_of": "date (YYYY-MM-DD): the edition uses only information published by then; "
+    # Each description is shown to users next to the name (JSON schema, help, colophon).
+    as_of: dt.date | None = Field(
+        None,
+        description="date (YYYY-MM-DD): the edition uses only information published by then; "
         "default: the latest publication date in the data",
-        "start": "date (YYYY-MM-DD) the analysis window opens",
-        "compare_with": f"second partner shown beside China: one of {', '.join(PARTNERS)}",
-        "trade_series": f"lead China–North Korea trade series: one of {', '.join(TRADE_SERIES)}",
-    }
+    )
+    start: dt.date = Field(
+        dt.date(2013, 1, 1), description="date (YYYY-MM-DD) the analysis window opens"
+    )
+    compare_with: Partner = Field(
+        registry.DEFAULT_PARTNER,
+        description=f"second partner shown beside China: one of {', '.join(PARTNERS)}",
+    )
+    trade_series: TradeSeries = Field(
+        registry.DEFAULT_SERIES,
+        description=f"lead China–North Korea trade series: one of {', '.join(TRADE_SERIES)}",
+    )
 
     @field_validator("compare_with", mode="before")
     @classmethod
     def _partner_alias(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return _PARTNER_ALIASES.get(value.strip().lower(), value.strip().upper())
+            return registry.partner_alias(value)
         return value
 
     @field_validator("trade_series", mode="before")
@@ -104,4 +99,4 @@ class BriefParams(BaseModel):
 
 
 def partner_name(code: str) -> str:
-    return PARTNERS[code]
+    return registry.name(code)

@@ -8,56 +8,88 @@ each row gets `when` (the first day the date can mean), `year`, and a short plai
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
 
-from analysis import narrative
+from analysis import narrative, registry
 
-SUBJECT = "PRK"
-CHINA = "CHN"
-UNSC = "UNSC"
-NAMES = {
-    "CHN": "China",
-    "PRK": "North Korea",
-    "RUS": "Russia",
-    "USA": "United States",
-    "KOR": "South Korea",
-    "UNSC": "UN Security Council",
-}
+SUBJECT = registry.SUBJECT
+CHINA = registry.CHINA
+UNSC = registry.UNSC
+
+# The one home of date precision: how many characters of `YYYY-MM-DD` each precision keeps.
+PRECISIONS = {"year": 4, "month": 7, "day": 10}
 
 
 def name(code: str) -> str:
-    return NAMES.get(code, code)
+    return registry.name(code)
 
 
 def sentence_name(code: str) -> str:
     """The name as it reads inside a sentence: 'the United States', 'the UN Security Council'."""
-    return {"USA": "the United States", "UNSC": "the UN Security Council"}.get(code, name(code))
+    return registry.in_sentence(code)
 
 
-def _precision(value: Any) -> str:
-    text = str(value).strip()
-    return {4: "year", 7: "month"}.get(len(text), "day")
+def precision_of(value: Any) -> str:
+    """'year', 'month' or 'day', from the length of a `YYYY[-MM[-DD]]` date."""
+    length = len(str(value).strip())
+    return next((p for p, n in PRECISIONS.items() if n == length), "day")
 
 
-def _when(value: Any) -> pd.Timestamp:
+def first_day(value: Any) -> pd.Timestamp:
+    """The first day a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` date can mean."""
     if isinstance(value, (pd.Timestamp, dt.date)):
         return pd.Timestamp(value)
     text = str(value).strip()
-    if len(text) == 4:
-        text += "-01-01"
-    elif len(text) == 7:
-        text += "-01"
-    return pd.Timestamp(text)
+    return pd.Timestamp(text + {"year": "-01-01", "month": "-01"}.get(precision_of(text), ""))
 
 
-def to_timestamp(value: Any) -> pd.Timestamp:
-    return _when(value)
+class _Memo:
+    """`prepare` results keyed by the events frame's content, so each view pays once.
+
+    Every section reads events through `prepare`; a render calls it dozens of times on the
+    same frame. The key is a hash of the frame's values, index and columns, so a frame
+    changed in place (as tests do) is prepared afresh; callers get a copy to change freely.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.frames: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        self.computed = 0  # how many times the work was done (for the test and the bench)
+
+    @staticmethod
+    def key(events: pd.DataFrame) -> str:
+        h = hashlib.sha256(repr(list(events.columns)).encode())
+        h.update(pd.util.hash_pandas_object(events, index=True).to_numpy().tobytes())
+        return h.hexdigest()
+
+    def get(self, events: pd.DataFrame) -> pd.DataFrame:
+        key = self.key(events)
+        if key not in self.frames:
+            self.frames[key] = _prepare(events)
+            self.computed += 1
+            while len(self.frames) > self.size:
+                self.frames.popitem(last=False)
+        self.frames.move_to_end(key)
+        return self.frames[key].copy()
+
+    def clear(self) -> None:
+        self.frames.clear()
+        self.computed = 0
+
+
+MEMO = _Memo()
 
 
 def prepare(events: pd.DataFrame) -> pd.DataFrame:
     """A copy of `events` with `when`, `precision`, `year`, `label`, sorted by date."""
+    return MEMO.get(events)
+
+
+def _prepare(events: pd.DataFrame) -> pd.DataFrame:
     out = events.copy()
     if out.empty:
         for col in ("when", "precision", "year", "label"):
@@ -65,14 +97,14 @@ def prepare(events: pd.DataFrame) -> pd.DataFrame:
         return out
     if "date_precision" in out.columns:
         out["precision"] = out["date_precision"].fillna("").astype(str)
-        missing = ~out["precision"].isin(["year", "month", "day"])
-        out.loc[missing, "precision"] = out.loc[missing, "date"].map(_precision)
+        missing = ~out["precision"].isin(list(PRECISIONS))
+        out.loc[missing, "precision"] = out.loc[missing, "date"].map(precision_of)
     else:
-        out["precision"] = out["date"].map(_precision)
-    out["when"] = pd.to_datetime(out["date"].map(_when))
+        out["precision"] = out["date"].map(precision_of)
+    out["when"] = pd.to_datetime(out["date"].map(first_day))
     out["year"] = out["when"].dt.year.astype(int)
-    out["label"] = out["description"].map(narrative.short_label)
-    for col in ("actor_b", "source_id", "confidence"):
+    out["label"] = out["description"].map(narrative.first_clause)
+    for col in ("actor_b", "source_id", "confidence", "trip_id", "level", "signal"):
         if col in out.columns:
             out[col] = out[col].fillna("").astype(str)
     sort = ["when", "event_id"] if "event_id" in out.columns else ["when"]

@@ -74,11 +74,11 @@ def test_numbers_and_dates():
     assert narrative.join_words(["a", "b", "c"]) == "a, b and c"
 
 
-def test_short_label_cuts_at_clause_and_word():
-    assert narrative.short_label("First part; second part.") == "First part"
+def test_first_clause_is_never_cut():
+    assert narrative.first_clause("First part; second part.") == "First part"
     long = "word " * 60
-    cut = narrative.short_label(long, limit=30)
-    assert cut.endswith("…") and len(cut) <= 31
+    assert narrative.first_clause(long) == long.strip()
+    assert "…" not in narrative.first_clause(long)
 
 
 def test_md_table_and_issued_dates():
