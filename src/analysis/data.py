@@ -43,10 +43,15 @@ __all__ = [
     "CATEGORIES",
     "CONFIDENCE",
     "DATA_FILES",
+    "DENUCLEARIZATION",
     "EVENT_TYPES",
+    "EXCHANGE_TYPES",
+    "LEVELS",
     "PARTNERS",
     "PERIOD_TYPES",
     "SERIES",
+    "SIGNALS",
+    "SIGNAL_PARTNERS",
     "STATUSES",
     "VALIDATED_ENV",
     "DataError",
@@ -87,6 +92,15 @@ SERIES: dict[str, tuple[str, ...]] = {
     "RUS": ("RUS-FCS", "ITC", "RUS-OFFICIAL", "RUS-ESTIMATE", "KOTRA"),
 }
 PRECISIONS = {"year": 4, "month": 7, "day": 10}
+#: what an event says about North Korea's tie with `signal_partner` (coding rule: data/README.md)
+SIGNALS = ("warming", "cooling", "neutral")
+SIGNAL_PARTNERS = ("CHN", "RUS", "USA", "KOR")
+#: rank of the highest participant in an exchange (summit or visit)
+LEVELS = ("leader", "senior", "official")
+#: event types that are exchanges (counted per trip; `level` required)
+EXCHANGE_TYPES = ("summit", "visit")
+#: whether a readout or statement in the row uses the word "denuclearization"
+DENUCLEARIZATION = ("yes", "no")
 
 # ------------------------------------------------------------------------------- columns
 EVENTS_COLUMNS = (
@@ -98,6 +112,11 @@ EVENTS_COLUMNS = (
     "actor_b",
     "event_type",
     "description",
+    "signal",
+    "signal_partner",
+    "level",
+    "trip_id",
+    "denuclearization",
     "source_id",
     "confidence",
 )

@@ -24,11 +24,16 @@ from analysis.data import (
     CATEGORIES,
     CONFIDENCE,
     CSV_SPECS,
+    DENUCLEARIZATION,
     EVENT_TYPES,
+    EXCHANGE_TYPES,
+    LEVELS,
     PARTNERS,
     PERIOD_TYPES,
     PRECISIONS,
     SERIES,
+    SIGNAL_PARTNERS,
+    SIGNALS,
     STATUSES,
     TRADE_VALUE_COLUMNS,
     DataError,
@@ -156,6 +161,14 @@ def _events_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             return True
         return r["event_id"].startswith(r["date"] + "-")
 
+    def partner_ok(r: pd.Series) -> bool:
+        return r["signal_partner"] != "" or r["signal"] not in ("warming", "cooling")
+
+    def level_ok(r: pd.Series) -> bool:
+        if r["event_type"] not in EVENT_TYPES:
+            return True  # reported by the column check
+        return (r["level"] != "") == (r["event_type"] in EXCHANGE_TYPES)
+
     return pa.DataFrameSchema(
         {
             "event_id": _col(
@@ -181,10 +194,38 @@ def _events_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             "actor_b": _col(_vocab("actor_b", ACTORS, optional=True)),
             "event_type": _col(_vocab("event_type", EVENT_TYPES)),
             "description": _col(_required("description")),
+            "signal": _col(_vocab("signal", SIGNALS)),
+            "signal_partner": _col(_vocab("signal_partner", SIGNAL_PARTNERS, optional=True)),
+            "level": _col(_vocab("level", LEVELS, optional=True)),
+            "trip_id": _col(
+                _check(
+                    "trip_id:id_format",
+                    "id_format",
+                    lambda v: v == "" or _SLUG_RE.match(v),
+                    "trip_id must be a lowercase slug (a-z, 0-9, hyphens)",
+                )
+            ),
+            "denuclearization": _col(_vocab("denuclearization", DENUCLEARIZATION, optional=True)),
             "source_id": _col(_required("source_id"), _source("source_id", sources)),
             "confidence": _col(_vocab("confidence", CONFIDENCE)),
         },
         checks=[
+            _row_check(
+                "events:signal_partner",
+                "signal_partner",
+                "signal_partner",
+                partner_ok,
+                "a warming or cooling signal needs a signal_partner (CHN, RUS, USA, KOR); "
+                "an event that bears on no partner is neutral",
+            ),
+            _row_check(
+                "events:level",
+                "level",
+                "level",
+                level_ok,
+                "level (leader, senior, official) is required for summit and visit rows "
+                "and must be empty for other event types",
+            ),
             _row_check(
                 "events:date_precision",
                 "date_precision",
@@ -442,6 +483,8 @@ def validate(d: Path, raw: _Raw, errors: list[DataError]) -> None:
         _run_schema(_rel(d, spec.name), frame, schema, errors)
         if set(spec.key) <= present:
             _check_unique(_rel(d, spec.name), frame, spec.key, errors)
+        if name == "events" and {"trip_id", "actor_a", "actor_b"} <= present:
+            _check_trips(_rel(d, spec.name), frame, errors)
 
 
 def _run_schema(
@@ -496,3 +539,28 @@ def _check_unique(
             )
         else:
             first[k] = int(line)
+
+
+def _check_trips(rel: str, frame: pd.DataFrame, errors: list[DataError]) -> None:
+    """Rows sharing a trip_id are one trip: the same two actors (in either order)."""
+    first: dict[str, tuple[int, frozenset[str]]] = {}
+    for line, trip, a, b in zip(
+        frame.index, frame["trip_id"], frame["actor_a"], frame["actor_b"], strict=True
+    ):
+        if trip == "":
+            continue
+        pair = frozenset((a, b))
+        if trip not in first:
+            first[trip] = (int(line), pair)
+        elif first[trip][1] != pair:
+            errors.append(
+                DataError(
+                    rel,
+                    int(line),
+                    "trip_id",
+                    trip,
+                    "trip_actors",
+                    f"rows of one trip must have the same two actors as its first row "
+                    f"(line {first[trip][0]}: {' and '.join(sorted(first[trip][1] - {''}))})",
+                )
+            )

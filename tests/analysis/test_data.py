@@ -527,6 +527,35 @@ def _unknown_source(d: Path) -> list[Expected]:
     ]
 
 
+def _signal_without_partner(d: Path) -> list[Expected]:
+    n = set_field(d / "events.csv", SUMMIT, "signal_partner", "")
+    m = set_field(d / "events.csv", "2017-05-03-kcna", "signal_partner", "")
+    return [
+        (EV, n, "signal_partner", "", "signal_partner"),
+        (EV, m, "signal_partner", "", "signal_partner"),
+    ]
+
+
+def _level_rule(d: Path) -> list[Expected]:
+    n = set_field(d / "events.csv", SUMMIT, "level", "")  # a summit needs its level
+    m = set_field(d / "events.csv", "2017-05-03-kcna", "level", "senior")  # a statement has none
+    return [(EV, n, "level", "", "level"), (EV, m, "level", "senior", "level")]
+
+
+def _trip_actors(d: Path) -> list[Expected]:
+    p = d / "events.csv"
+    first = line_no(p, "2025-09-02-kim-arrives-beijing")
+    n = set_field(p, "2025-09-03-kim-putin-meeting-beijing", "trip_id", "2025-09-kim-beijing")
+    m = set_field(p, DALIAN, "trip_id", "Kim Trip")
+    errors = check_data(d)
+    trip = next(e for e in errors if e.rule == "trip_actors")
+    assert f"line {first}" in trip.message  # points to the trip's first row
+    return [
+        (EV, n, "trip_id", "2025-09-kim-beijing", "trip_actors"),
+        (EV, m, "trip_id", "Kim Trip", "id_format"),
+    ]
+
+
 def _vocab(file: str, startswith: str, column: str, value: str) -> Case:
     def case(d: Path) -> list[Expected]:
         n = set_field(d / file, startswith, column, value)
@@ -581,6 +610,13 @@ CASES: dict[str, Case] = {
     "unknown_event_type": _vocab("events.csv", SUMMIT, "event_type", "meeting"),
     "unknown_actor": _vocab("events.csv", SUMMIT, "actor_b", "JPN"),
     "unknown_confidence": _vocab("events.csv", SUMMIT, "confidence", "certain"),
+    "unknown_signal": _vocab("events.csv", SUMMIT, "signal", "positive"),
+    "unknown_signal_partner": _vocab("events.csv", SUMMIT, "signal_partner", "JPN"),
+    "unknown_level": _vocab("events.csv", SUMMIT, "level", "minister"),
+    "unknown_denuclearization": _vocab("events.csv", SUMMIT, "denuclearization", "maybe"),
+    "signal_without_partner": _signal_without_partner,
+    "level_rule": _level_rule,
+    "trip_actors": _trip_actors,
     "unknown_status": _vocab("watch_status.csv", "kim-visit-china,2025", "status", "open"),
     "unknown_series": _vocab("trade.csv", GACC23, "series", "COMTRADE"),
     "unknown_partner": _vocab("trade.csv", GACC23, "partner", "JPN"),
