@@ -17,7 +17,11 @@ files' checksums. When the environment variable `BRIEF_DATA_VALIDATED` equals
 `data_fingerprint()`, the (costly) pandera pass is skipped: the renderer validates once
 and sets it for every notebook kernel.
 
-`as_of_view(as_of)` hides every row published after `as_of`.
+`as_of_view(as_of)` hides every row published after `as_of`, and every row whose source
+(its `references.json` item) was issued after `as_of`. `data/tables.toml` declares the date
+each table is current to and, per partner, from when the record of exchanges is complete
+(`Tables.current_to`, `Tables.coverage`); the default `as_of` is the latest date to which
+the core tables are all current (`latest_publication_date`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import io
 import json
 import os
 import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +63,7 @@ __all__ = [
     "DataValidationError",
     "Tables",
     "as_of_view",
+    "available_from",
     "check_data",
     "data_checksums",
     "data_fingerprint",
@@ -173,6 +179,17 @@ CSV_SPECS: dict[str, _CsvSpec] = {
 }
 REFERENCES = "references.json"
 DATA_FILES = (*(s.name for s in CSV_SPECS.values()), REFERENCES)
+#: table metadata: currency per table, exchange-record coverage per partner
+METADATA = "tables.toml"
+#: the tables whose currency `data/tables.toml` declares
+CURRENT_TABLES = ("events", "trade", "watch_status", "provocations")
+#: partners whose exchange-record coverage may be declared
+COVERAGE_PARTNERS = ("CHN", *SIGNAL_PARTNERS)
+#: CSL `custom` flag of a reference that is a living database: each row citing it carries
+#: its own publication date, and a view cites the database as it stood on its latest row
+LIVING = "living-database"
+#: the reference the provocations table (which has no source_id column) comes from
+PROVOCATIONS_SOURCE = "csis-provocations"
 
 
 # -------------------------------------------------------------------------------- errors
@@ -225,6 +242,14 @@ class Tables:
     watch_status: pd.DataFrame
     provocations: pd.DataFrame
     sources: dict[str, dict] = field(default_factory=dict)
+    #: per table (events, trade, watch_status, provocations): the date it is current to
+    #: (in a view: the earlier of the declared date and `as_of`)
+    current_to: dict[str, dt.date] = field(default_factory=dict)
+    #: per partner (CHN, RUS, USA, KOR): first day of a complete record of exchanges at
+    #: minister level or above, or None when the record is not complete for any period
+    coverage: dict[str, dt.date | None] = field(default_factory=dict)
+    #: the core tables whose common currency is the default `as_of`
+    core: tuple[str, ...] = ()
 
     def copy(self) -> Tables:
         return Tables(
@@ -233,7 +258,10 @@ class Tables:
             watch_indicators=self.watch_indicators.copy(),
             watch_status=self.watch_status.copy(),
             provocations=self.provocations.copy(),
-            sources={k: dict(v) for k, v in self.sources.items()},
+            sources={k: json.loads(json.dumps(v)) for k, v in self.sources.items()},
+            current_to=dict(self.current_to),
+            coverage=dict(self.coverage),
+            core=self.core,
         )
 
 
@@ -319,35 +347,149 @@ def as_of_view(
     data_dir: Path | None = None,
     tables: Tables | None = None,
 ) -> Tables:
-    """The data as it could be known on `as_of`: rows published later are invisible.
+    """The data as it could be known on `as_of`.
 
-    `watch_status` keeps the rows published by then (the latest per indicator is the
-    status as of then); `watch_indicators` keeps the indicators with at least one such row.
+    A row is visible when it was published by then and the source it cites was issued by
+    then (`available_from`). `watch_status` keeps the visible rows (the latest per
+    indicator is the status as of then); `watch_indicators` keeps the indicators whose
+    naming source was issued by then and that have at least one visible status row.
+    `sources` keeps the references issued by then; a living database is cited as it stood
+    on the latest row of the view that cites it. `current_to` is capped at `as_of`.
     """
     t = tables if tables is not None else load_tables(data_dir)
     cut = _as_timestamp(as_of)
 
     def upto(df: pd.DataFrame) -> pd.DataFrame:
-        return df.loc[df["published"] <= cut].reset_index(drop=True)
+        return df.loc[available_from(df, t.sources) <= cut].reset_index(drop=True)
 
     status = upto(t.watch_status)
     indicators = t.watch_indicators
-    indicators = indicators.loc[indicators["indicator_id"].isin(set(status["indicator_id"]))]
+    named = indicators["named_by"].map(lambda s: _issued_range(t.sources.get(s))[0])
+    indicators = indicators.loc[
+        indicators["indicator_id"].isin(set(status["indicator_id"])) & (named <= cut)
+    ]
+    status = status.loc[status["indicator_id"].isin(set(indicators["indicator_id"]))]
+    view = {
+        "events": upto(t.events),
+        "trade": upto(t.trade),
+        "watch_status": status.reset_index(drop=True),
+        "provocations": upto(t.provocations),
+    }
     return Tables(
-        events=upto(t.events),
-        trade=upto(t.trade),
+        **view,
         watch_indicators=indicators.reset_index(drop=True),
-        watch_status=status,
-        provocations=upto(t.provocations),
-        sources={k: dict(v) for k, v in t.sources.items()},
+        sources=_sources_as_of(t.sources, view, cut),
+        current_to={k: min(v, cut.date()) for k, v in t.current_to.items()},
+        coverage=dict(t.coverage),
+        core=t.core,
+    )
+
+
+def available_from(frame: pd.DataFrame, sources: dict[str, dict]) -> pd.Series:
+    """Per row: the first day an edition may show it (its `published`, or later when the
+    source it cites was issued later).
+
+    A source dated only to a month or year counts from the row's `published` day when
+    that day falls inside the source's period (the row's date was set from the source),
+    otherwise from the period's last day (conservative). A living database's rows count
+    from their own `published` day. Rows without a `source_id` column (provocations cite
+    the CSIS database) use `published`.
+    """
+    published = frame["published"]
+    if "source_id" not in frame.columns or not len(frame):
+        return published
+    ranges = {k: _issued_range(v) for k, v in sources.items()}
+
+    def one(pub: pd.Timestamp, source: str) -> pd.Timestamp:
+        item = sources.get(source)
+        if item is None or _is_living(item):
+            return pub
+        first, last = ranges[source]
+        if pub >= first:
+            return pub
+        return last
+
+    return pd.Series(
+        [one(p, s) for p, s in zip(published, frame["source_id"], strict=True)],
+        index=frame.index,
+        dtype="datetime64[ns]",
     )
 
 
 def latest_publication_date(data_dir: Path | None = None) -> dt.date:
-    """The latest `published` date over all tables."""
+    """The default `as_of`: the latest date to which the core tables are all current.
+
+    The core tables and their currency are declared in `data/tables.toml`; an edition
+    as of a later date would report as "nothing happened" months in which nothing was
+    collected.
+    """
     t = load_tables(data_dir)
-    frames = (t.events, t.trade, t.watch_status, t.provocations)
-    return max(f["published"].max() for f in frames if len(f)).date()
+    return min(t.current_to[name] for name in t.core)
+
+
+def _is_living(item: dict) -> bool:
+    custom = item.get("custom")
+    return isinstance(custom, dict) and custom.get(LIVING) is True
+
+
+def _issued_range(item: dict | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a CSL item's `issued` date (year, month or day precision)."""
+    parts = _issued_parts(item)
+    if parts is None:  # reported by validation; never hides or shows anything by itself
+        return pd.Timestamp.min, pd.Timestamp.min
+    year, month, day = [*parts, None, None][:3]
+    if day is not None:
+        ts = pd.Timestamp(year, month, day)
+        return ts, ts
+    if month is not None:
+        first = pd.Timestamp(year, month, 1)
+        return first, first + pd.offsets.MonthEnd(0)
+    return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+
+
+def _issued_parts(item: dict | None) -> list[int] | None:
+    """The `issued` date-parts of a CSL item ([year], [year, month] or [year, month, day])
+    when they form a real date, else None."""
+    if not isinstance(item, dict):
+        return None
+    issued = item.get("issued")
+    parts = issued.get("date-parts") if isinstance(issued, dict) else None
+    if not isinstance(parts, list) or len(parts) != 1 or not isinstance(parts[0], list):
+        return None
+    first = parts[0]
+    if not 1 <= len(first) <= 3 or not all(type(x) is int for x in first):
+        return None
+    try:
+        dt.date(first[0], *(first[1:] + [1, 1][len(first) - 1 :]))
+    except ValueError:
+        return None
+    return list(first)
+
+
+def _sources_as_of(
+    sources: dict[str, dict], view: dict[str, pd.DataFrame], cut: pd.Timestamp
+) -> dict[str, dict]:
+    """The references an edition as of `cut` may cite, living databases dated to the view."""
+    out: dict[str, dict] = {}
+    for key, item in sources.items():
+        if _is_living(item):
+            dates = [
+                f.loc[f["source_id"] == key, "published"].max()
+                for f in view.values()
+                if "source_id" in f.columns
+            ]
+            if key == PROVOCATIONS_SOURCE and len(view["provocations"]):
+                dates.append(view["provocations"]["published"].max())
+            dates = [d for d in dates if pd.notna(d)]
+            if not dates:
+                continue
+            copy = json.loads(json.dumps(item))
+            last = max(dates)
+            copy["issued"] = {"date-parts": [[last.year, last.month, last.day]]}
+            out[key] = copy
+        elif _issued_range(item)[0] <= cut:
+            out[key] = json.loads(json.dumps(item))
+    return out
 
 
 def _as_timestamp(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:
@@ -364,6 +506,16 @@ class _Raw:
 
     frames: dict[str, pd.DataFrame | None]
     sources: dict[str, dict] | None
+    meta: _Meta | None = None
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """`data/tables.toml`, checked."""
+
+    current_to: dict[str, dt.date]
+    core: tuple[str, ...]
+    coverage: dict[str, dt.date | None]
 
 
 def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
@@ -375,7 +527,7 @@ def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
         return _Raw({k: None for k in CSV_SPECS}, None), errors
     sources = _read_references(d, errors)
     frames = {name: _read_csv(d, spec, errors) for name, spec in CSV_SPECS.items()}
-    raw = _Raw(frames, sources)
+    raw = _Raw(frames, sources, _read_metadata(d, errors))
     if validate:
         from analysis.schemas import validate  # pandera: only when validating (kernel start-up)
 
@@ -385,7 +537,7 @@ def _read_all(d: Path, validate: bool) -> tuple[_Raw, list[DataError]]:
 
 def _sorted(errors: list[DataError]) -> list[DataError]:
     """By file, line, then column (left to right); duplicates dropped."""
-    order = {_name: i for i, _name in enumerate(DATA_FILES)}
+    order = {_name: i for i, _name in enumerate((*DATA_FILES, METADATA))}
     columns = {spec.name: spec.columns for spec in CSV_SPECS.values()}
 
     def key(e: DataError) -> tuple:
@@ -625,9 +777,90 @@ def _read_references(d: Path, errors: list[DataError]) -> dict[str, dict] | None
                 errors.append(
                     DataError(rel, line, fld, None, "required", f"item '{ident}' has no {fld}")
                 )
+        if _issued_parts(item) is None:
+            shown = None if "issued" not in item else _clip(json.dumps(item["issued"]))
+            errors.append(
+                DataError(
+                    rel,
+                    line,
+                    "issued",
+                    shown,
+                    "issued",
+                    f"item '{ident}' needs the date its source was published: "
+                    '"issued": {"date-parts": [[YYYY, MM, DD]]} (month and day where known), '
+                    "a real date",
+                )
+            )
         sources[ident] = item
         first_line[ident] = line
     return sources
+
+
+def _toml_line(text: str, key: str) -> int | None:
+    """The line where `key = ...` (or the table `[key]`) is written, for error messages."""
+    pattern = re.compile(rf"^\s*(\[{re.escape(key)}\]|{re.escape(key)}\s*=)", re.M)
+    m = pattern.search(text)
+    return None if m is None else text.count("\n", 0, m.start()) + 1
+
+
+def _read_metadata(d: Path, errors: list[DataError]) -> _Meta | None:
+    """`tables.toml`: every table's currency date, the core tables, the coverage per partner."""
+    rel = _rel(d, METADATA)
+    text = _decode(d, METADATA, errors)
+    if text is None:
+        return None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        errors.append(DataError(rel, None, None, None, "toml", f"not valid TOML: {exc}"))
+        return None
+    found = len(errors)
+
+    def err(key: str, value: Any, rule: str, message: str) -> None:
+        shown = None if value is None else str(value)
+        errors.append(DataError(rel, _toml_line(text, key), key, shown, rule, message))
+
+    def table(name: str) -> dict:
+        value = doc.get(name)
+        if not isinstance(value, dict):
+            err(name, None, "required", f"the [{name}] table is missing")
+            return {}
+        return value
+
+    def day(key: str, value: Any) -> dt.date | None:
+        if type(value) is not dt.date:
+            err(key, value, "date", "must be a TOML date (YYYY-MM-DD, no quotes)")
+            return None
+        return value
+
+    current = table("current_to")
+    for key in current:
+        if key not in CURRENT_TABLES:
+            err(key, key, "vocabulary", f"not a table ({', '.join(CURRENT_TABLES)})")
+    current_to = {}
+    for name in CURRENT_TABLES:
+        if name not in current:
+            err("current_to", None, "required", f"[current_to] has no date for {name}")
+        elif (value := day(name, current[name])) is not None:
+            current_to[name] = value
+    core = table("default").get("core")
+    if not isinstance(core, list) or not core or not all(c in CURRENT_TABLES for c in core):
+        err(
+            "core",
+            core,
+            "vocabulary",
+            f"[default] core must list tables from: {', '.join(CURRENT_TABLES)}",
+        )
+        core = []
+    coverage: dict[str, dt.date | None] = dict.fromkeys(COVERAGE_PARTNERS)
+    for key, value in table("coverage").items():
+        if key not in COVERAGE_PARTNERS:
+            err(key, key, "vocabulary", f"not a partner ({', '.join(COVERAGE_PARTNERS)})")
+        else:
+            coverage[key] = day(key, value)
+    if len(errors) > found:
+        return None
+    return _Meta(current_to, tuple(core), coverage)
 
 
 # ============================================================================ dates
@@ -686,6 +919,7 @@ def _typed(raw: _Raw) -> Tables:
     for c in TRADE_VALUE_COLUMNS:
         tr[c] = _floats(tr[c])
     tr["published"] = _dates(tr["published"])
+    tr = _derive_totals(tr)
 
     wi = _strings(f["watch_indicators"], INDICATOR_COLUMNS)
     wi["order"] = wi["order"].astype("int64")
@@ -701,6 +935,7 @@ def _typed(raw: _Raw) -> Tables:
     pv["date"] = _dates(pv["date"])
     pv["published"] = _dates(pv["published"])
 
+    meta = raw.meta or _Meta({}, (), dict.fromkeys(COVERAGE_PARTNERS))
     return Tables(
         events=ev,
         trade=tr,
@@ -708,4 +943,23 @@ def _typed(raw: _Raw) -> Tables:
         watch_status=ws,
         provocations=pv,
         sources=dict(raw.sources or {}),
+        current_to=dict(meta.current_to),
+        coverage=dict(meta.coverage),
+        core=meta.core,
     )
+
+
+def _derive_totals(tr: pd.DataFrame) -> pd.DataFrame:
+    """Fill `total_usd_m` where the source gives both flows but no total, and flag it.
+
+    `total_derived` is True on those rows: the total is our sum of the two flows (rounded
+    to the flows' precision), not a figure the source states.
+    """
+    missing = tr["total_usd_m"].isna()
+    flows = tr["exports_to_nk_usd_m"].notna() & tr["imports_from_nk_usd_m"].notna()
+    derive = missing & flows
+    total = tr["exports_to_nk_usd_m"] + tr["imports_from_nk_usd_m"]
+    tr["total_usd_m"] = tr["total_usd_m"].where(~derive, total.round(6))
+    position = tr.columns.get_loc("total_usd_m") + 1
+    tr.insert(position, "total_derived", derive.astype(bool))
+    return tr

@@ -26,6 +26,7 @@ from analysis.data import (
     DataValidationError,
     Tables,
     as_of_view,
+    available_from,
     check_data,
     data_checksums,
     data_fingerprint,
@@ -228,10 +229,15 @@ def test_as_of_sejong_date_hides_later_rows(tables: Tables):
     for df in (view.events, view.trade, view.watch_status, view.provocations):
         assert len(df) and (df["published"] <= cut).all()
     assert len(view.events) < len(tables.events)
-    # the watch list is complete and untouched
-    assert set(view.watch_indicators["indicator_id"]) == set(
-        tables.watch_indicators["indicator_id"]
-    )
+    # the watch list holds the indicators named by then (the two named by the April 2025
+    # JoongAng piece do not exist yet), all untouched
+    assert set(view.watch_indicators["indicator_id"]) == {
+        "kim-visit-china",
+        "tumen-navigation",
+        "new-yalu-bridge",
+        "chinese-tourism",
+        "nk-workers-china",
+    }
     latest = view.watch_status.sort_values("effective").groupby("indicator_id").last()
     assert set(latest["status"]) == {"no_movement"}
     # KOTRA 2023 (July 2024) is known; the 2024 GACC total (Jan 2025) is not
@@ -278,12 +284,21 @@ def test_as_of_accepts_date_str_timestamp(tables: Tables):
 def test_as_of_loads_when_no_tables_given():
     view = as_of_view("2019-12-31")
     assert view.events["published"].max() <= pd.Timestamp("2019-12-31")
-    # only indicators with a status row published by then (the bridge's 2014 postponement)
-    assert view.watch_indicators["indicator_id"].tolist() == ["new-yalu-bridge"]
+    # an indicator appears once the source naming it exists: every one is named in 2024-25
+    assert view.watch_indicators.empty and view.watch_status.empty
+    later = as_of_view("2024-10-21")
+    assert "new-yalu-bridge" in set(later.watch_indicators["indicator_id"])
+    # then its history comes with it (the 2014 postponement)
+    bridge = later.watch_status[later.watch_status["indicator_id"] == "new-yalu-bridge"]
+    assert pd.Timestamp("2014-10-31") in set(bridge["effective"])
 
 
-def test_latest_publication_date():
-    assert latest_publication_date() == dt.date(2026, 8, 20)
+def test_latest_publication_date_is_the_core_tables_common_currency(tables: Tables):
+    # the default as_of: the latest date to which events, trade and the watch list are
+    # all current (the CSIS copy runs further, but it is not a core table)
+    assert latest_publication_date() == min(tables.current_to[t] for t in tables.core)
+    assert set(tables.core) == {"events", "trade", "watch_status"}
+    assert latest_publication_date() < tables.current_to["provocations"]
 
 
 # ---------------------------------------------------- checksums, cache, env skip
@@ -676,3 +691,88 @@ def test_cross_file_rules(data_copy: Path):
     assert_reported(errors, (TR, m, "series", "RUS-FCS", "vocabulary"))
     assert_reported(errors, (TR, k, "period", "13", "period"))
     assert_reported(errors, (TR, j, "published", "2023-12-31", "published_before_period"))
+
+
+# ------------------------------------------------ contracts 2, 3, 9: currency, totals, coverage
+def test_tables_declare_currency_and_coverage(tables: Tables):
+    assert set(tables.current_to) == {"events", "trade", "watch_status", "provocations"}
+    assert all(isinstance(d, dt.date) for d in tables.current_to.values())
+    assert set(tables.coverage) == {"CHN", "RUS", "USA", "KOR"}
+    assert isinstance(tables.coverage["RUS"], dt.date)
+    assert tables.coverage["USA"] is None  # no complete record: no comparison
+    view = as_of_view("2024-10-21", tables=tables)
+    assert set(view.current_to.values()) == {dt.date(2024, 10, 21)}  # capped at as_of
+    assert view.coverage == tables.coverage
+
+
+def test_derived_totals_are_flagged(tables: Tables):
+    tr = tables.trade.set_index(["partner", "series", "period_type", "year", "period"])
+    dec = tr.loc[("CHN", "GACC", "monthly", 2025, "12")]
+    assert dec["total_derived"] and dec["total_usd_m"] == pytest.approx(310.1)
+    stated = tr.loc[("CHN", "GACC", "monthly", 2025, "11")]
+    assert not stated["total_derived"] and stated["total_usd_m"] == 281  # the source's own
+    assert tables.trade["total_derived"].dtype == bool
+    derived = tables.trade[tables.trade["total_derived"]]
+    assert (
+        derived["total_usd_m"]
+        .sub(derived["exports_to_nk_usd_m"] + derived["imports_from_nk_usd_m"])
+        .abs()
+        .lt(1e-9)
+        .all()
+    )
+
+
+def test_view_holds_back_rows_whose_source_is_later(tables: Tables):
+    for as_of in ("2024-10-21", "2025-04-08", "2026-01-25"):
+        view = as_of_view(as_of, tables=tables)
+        cut = pd.Timestamp(as_of)
+        for name in ("events", "trade", "watch_status"):
+            frame = getattr(view, name)
+            assert (available_from(frame, tables.sources) <= cut).all(), (as_of, name)
+            for sid in frame["source_id"]:
+                assert sid in view.sources, (as_of, sid)  # every cited source is in the view
+        for item in view.sources.values():  # no reference dated after the edition
+            year, *rest = item["issued"]["date-parts"][0]
+            first = dt.date(year, *(rest + [1, 1][len(rest) :]))
+            assert first <= cut.date(), (as_of, item["id"])
+
+
+def test_living_database_is_cited_as_it_stood(tables: Tables):
+    view = as_of_view("2024-10-21", tables=tables)
+    csis = view.sources["csis-provocations"]
+    last = view.provocations["published"].max()
+    assert csis["issued"]["date-parts"] == [[last.year, last.month, last.day]]
+    assert "2026" not in csis["title"] + csis.get("publisher", "")
+    # each provocation carries its own date: nothing later is shown
+    assert view.provocations["published"].max() <= pd.Timestamp("2024-10-21")
+
+
+def test_metadata_errors_have_their_place(data_copy: Path):
+    p = data_copy / "tables.toml"
+    text = p.read_text(encoding="utf-8")
+    text = text.replace("trade = 2026-01-20", 'trade = "2026-01-20"').replace(
+        "RUS = 2023", "JPN = 2023"
+    )
+    p.write_text(text, encoding="utf-8")
+    errors = check_data(data_copy)
+    lines = text.split("\n")
+    trade_line = next(i for i, x in enumerate(lines, 1) if x.startswith("trade ="))
+    jpn_line = next(i for i, x in enumerate(lines, 1) if x.startswith("JPN ="))
+    assert_reported(errors, ("data/tables.toml", trade_line, "trade", "2026-01-20", "date"))
+    assert_reported(errors, ("data/tables.toml", jpn_line, "JPN", "JPN", "vocabulary"))
+    (data_copy / "tables.toml").unlink()
+    assert_reported(check_data(data_copy), ("data/tables.toml", None, None, None, "file_missing"))
+
+
+def test_reference_without_issued_date(data_copy: Path):
+    import json
+
+    p = data_copy / "references.json"
+    items = json.loads(p.read_text(encoding="utf-8"))
+    del items[1]["issued"]
+    items[2]["issued"] = {"date-parts": [[2024, 13]]}
+    p.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    starts = [i for i, line in enumerate(lines_of(p), start=1) if line == "  {"]
+    errors = check_data(data_copy)
+    assert_reported(errors, (REF, starts[1], "issued", None, "issued"))
+    assert_reported(errors, (REF, starts[2], "issued", '{"date-parts": [[2024, 13]]}', "issued"))
