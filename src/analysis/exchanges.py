@@ -1,8 +1,11 @@
-"""High-level exchanges: summits and senior visits between North Korea and China, and
+"""High-level exchanges: summits and high-level visits between North Korea and China, and
 between North Korea and the comparison partner (`compare_with`), from `start` to `as_of`.
 
-An empty comparison lane (no recorded exchange, e.g. with the United States in the
-event table) is kept in the chart and said in a sentence, never hidden.
+One trip counts once: rows that share a `trip_id` (an arrival, a parade and a summit on one
+journey) are one exchange, dated by its summit (else its first row), with the highest
+`level` of its rows.
+China and the partner are compared only over the span the partner's record of exchanges
+covers (`view.coverage`, data/README.md); outside it the brief says so instead.
 """
 
 from __future__ import annotations
@@ -12,20 +15,49 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, narrative, timeline
-from analysis.params import partner_name
+from analysis import charts, narrative, registry, timeline
+from analysis.data import Tables
+from analysis.params import BriefParams
+from analysis.text import join as join_words
+from analysis.text import say
 
 HIGH_LEVEL = ("summit", "visit")
 CLUSTER_DAYS = 730  # summits closer than two years apart count as one run
+LEVELS = ("official", "senior", "leader")  # rank order, lowest first
+MINISTERIAL = ("senior", "leader")  # minister level or above: what `coverage` vouches for
+RECENT_DAYS = 365
+
+
+def _level_rank(level: Any) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+def _trips(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per trip: the summit row if the trip has one, else its first row."""
+    if rows.empty:
+        return rows.assign(rows=pd.Series(dtype=int))
+    trip = rows["trip_id"] if "trip_id" in rows.columns else pd.Series("", index=rows.index)
+    key = trip.where(trip != "", "row:" + rows["event_id"].astype(str))
+    out = []
+    for _, group in rows.groupby(key, sort=False):
+        group = group.sort_values("when", kind="stable")
+        summits = group[group["event_type"] == "summit"]
+        lead = (summits if not summits.empty else group).iloc[0].copy()
+        if "level" in group.columns:
+            lead["level"] = max(group["level"], key=_level_rank)
+        lead["rows"] = len(group)
+        out.append(lead)
+    frame = pd.DataFrame(out)
+    return frame.sort_values(["when", "event_id"], kind="stable").reset_index(drop=True)
 
 
 def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
-    """Summits and visits between North Korea and `partner`, prepared and sorted."""
+    """Trips (summits and visits) between North Korea and `partner`, one row per trip."""
     ev = timeline.prepare(events)
     rows = timeline.between(ev, timeline.SUBJECT, partner)
-    rows = rows[rows["event_type"].isin(HIGH_LEVEL)].copy()
+    rows = _trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
     rows["partner"] = partner
-    rows["partner_name"] = partner_name(partner) if partner != timeline.CHINA else "China"
+    rows["partner_name"] = registry.name(partner)
     return rows.reset_index(drop=True)
 
 
@@ -49,15 +81,47 @@ def runs(summits: pd.DataFrame, gap_days: int = CLUSTER_DAYS) -> list[pd.DataFra
     return [g for _, g in summits.groupby(gaps.cumsum())]
 
 
+def covered_from(view: Tables, partner: str) -> pd.Timestamp | None:
+    """The date from which the record of exchanges with `partner` is complete, if it is."""
+    coverage = getattr(view, "coverage", None) or {}
+    day = coverage.get(partner)
+    return None if day is None else pd.Timestamp(day)
+
+
+def comparison_window(
+    view: Tables, params: BriefParams
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The span over which China and the partner may be compared, or None (not covered)."""
+    lo = pd.Timestamp(params.start)
+    for code in (timeline.CHINA, params.compare_with):
+        day = covered_from(view, code)
+        if day is None:
+            return None
+        lo = max(lo, day)
+    hi = pd.Timestamp(params.as_of)
+    return (lo, hi) if lo <= hi else None
+
+
 def counts_per_year(
-    events: pd.DataFrame, partners: list[str], start: Any, as_of: Any
+    events: pd.DataFrame,
+    partners: list[str],
+    start: Any,
+    as_of: Any,
+    covered: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Summits, visits and their total per year and partner, zero-filled over the window."""
+    """Summits, visits and their total (trips) per year and partner, zero-filled.
+
+    A partner's years before `covered[partner]` (its record's completeness date) are left
+    out: a count there would be compared with China's as if it were complete.
+    """
     years = range(pd.Timestamp(start).year, pd.Timestamp(as_of).year + 1)
     out = []
     for p in partners:
         rows = in_window(exchanges(events, p), start, as_of)
+        since = (covered or {}).get(p, start)
         for y in years:
+            if since is None or y < pd.Timestamp(since).year:
+                continue
             in_year = rows[rows["year"] == y]
             s = int((in_year["event_type"] == "summit").sum())
             v = int((in_year["event_type"] == "visit").sum())
@@ -65,7 +129,7 @@ def counts_per_year(
                 {
                     "year": y,
                     "partner": p,
-                    "partner_name": _name(p),
+                    "partner_name": registry.name(p),
                     "summits": s,
                     "visits": v,
                     "total": s + v,
@@ -77,7 +141,7 @@ def counts_per_year(
 
 
 def _name(code: str) -> str:
-    return "China" if code == timeline.CHINA else partner_name(code)
+    return registry.name(code)
 
 
 def latest(events: pd.DataFrame, partner: str, start: Any, as_of: Any) -> pd.Series | None:
@@ -94,11 +158,6 @@ def last_kim_trip(events: pd.DataFrame, partner: str, as_of: Any) -> pd.Series |
 
 
 # --------------------------------------------------------------------------- figures
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def timeline_figure(view: Any, params: Any) -> charts.Figure:
@@ -142,7 +201,9 @@ def timeline_figure(view: Any, params: Any) -> charts.Figure:
             tooltip=charts.event_tooltips(),
         )
     )
-    layers: list[Any] = [points]
+    periods = charts.context_periods(params.start, params.as_of, view.sources)
+    context = charts.context_layer(periods, params.start, params.as_of, 150)
+    layers: list[Any] = [points] if context is None else [context, points]
     for parity, dy in ((1, -15), (0, 16)):
         part = notes[notes["number"] % 2 == parity]
         if part.empty:
@@ -168,41 +229,57 @@ def timeline_figure(view: Any, params: Any) -> charts.Figure:
             .encode(x=x, y=alt.Y("lane:N", scale=alt.Scale(domain=lanes), title=None), text="msg:N")
         )
     chart = alt.layer(*layers).properties(width=charts.WIDTH, height=150)
-    title = timeline_title(view.events, params)
+    title = timeline_title(view, params)
     chart = charts.house(
         chart,
         title,
-        "Summits (diamonds) and senior visits (circles) by lane; numbers mark the Kim–Xi summits.",
+        "Summits (diamonds) and senior visits (circles) by lane; numbers mark the Kim–Xi summits; "
+        "grey bands and rules mark context periods.",
     )
     alt_text = (
         f"Timeline from {narrative.fmt_date(params.start)} to {narrative.fmt_date(params.as_of)} "
         f"with one lane for China and one for {lanes[1]}, each summit or senior visit a mark. "
         f"{title}."
     )
-    src = charts.source_line("the brief's event table", narrative.cite(data["source_id"]))
+    src = charts.source_line(
+        "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
+    )
     return charts.Figure(chart, "exchanges-timeline", alt_text, src)
 
 
-def timeline_title(events: pd.DataFrame, params: Any) -> str:
-    c = in_window(exchanges(events, timeline.CHINA), params.start, params.as_of)
-    p = in_window(exchanges(events, params.compare_with), params.start, params.as_of)
+def timeline_title(view: Tables, params: BriefParams) -> str:
+    """The finding of the timeline: trips with China, and with the partner where covered."""
+    c = in_window(exchanges(view.events, timeline.CHINA), params.start, params.as_of)
     y0, y1 = pd.Timestamp(params.start).year, pd.Timestamp(params.as_of).year
-    return (
-        f"{narrative.plural(len(c), 'high-level exchange')} with China and {len(p)} with "
-        f"{timeline.sentence_name(params.compare_with)}, {y0}–{y1}"
+    china = say("exchanges.trips", n=len(c), count=narrative.number(len(c)))
+    window = comparison_window(view, params)
+    if window is None or window[0] > pd.Timestamp(params.start):
+        return say("exchanges.timeline_title_china", y0=y0, y1=y1, china=china)
+    p = in_window(exchanges(view.events, params.compare_with), params.start, params.as_of)
+    return say(
+        "exchanges.timeline_title",
+        partner=registry.in_sentence(params.compare_with),
+        y0=y0,
+        y1=y1,
+        china=china,
+        other=say("exchanges.trips", n=len(p), count=narrative.number(len(p))),
     )
 
 
 def counts_figure(view: Any, params: Any) -> charts.Figure:
     partners = [timeline.CHINA, params.compare_with]
     lanes = [_name(p) for p in partners]
-    data = counts_per_year(view.events, partners, params.start, params.as_of)
+    covered = {p: covered_from(view, p) for p in partners}
+    covered[timeline.CHINA] = pd.Timestamp(params.start)  # China's own series: all years
+    data = counts_per_year(view.events, partners, params.start, params.as_of, covered)
+    data = charts.slots(charts.annual(data, params.as_of), "partner_name", lanes)
     chart = (
         alt.Chart(charts.records(data))
-        .mark_bar()
+        .mark_bar(stroke=charts.INK)
         .encode(
-            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("partner_name:N", sort=lanes),
+            x=charts.time_x(params.start, params.as_of, "slot_start:T"),
+            x2="slot_end:T",
+            **charts.partial_encoding(),
             y=alt.Y("total:Q", title="Summits and senior visits", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "partner_name:N",
@@ -219,7 +296,11 @@ def counts_figure(view: Any, params: Any) -> charts.Figure:
         .properties(width=charts.WIDTH, height=180)
     )
     title = counts_title(data, lanes)
-    chart = charts.house(chart, title, "Summits and senior visits per calendar year, by partner.")
+    subtitle = charts.with_note(
+        "Summits and senior visits per calendar year, by partner.",
+        charts.partial_note(params.as_of),
+    )
+    chart = charts.house(chart, title, subtitle)
     alt_text = (
         f"Grouped bar chart of summits and senior visits per year with {lanes[0]} and "
         f"{lanes[1]}. {title}."
@@ -227,124 +308,278 @@ def counts_figure(view: Any, params: Any) -> charts.Figure:
     rows = pd.concat(
         [in_window(exchanges(view.events, p), params.start, params.as_of) for p in partners]
     )
-    src = charts.source_line("the brief's event table", narrative.cite(rows["source_id"]))
+    src = charts.source_line("the brief's event table", rows["source_id"])
     return charts.Figure(chart, "exchanges-counts", alt_text, src)
 
 
 def counts_title(data: pd.DataFrame, lanes: list[str]) -> str:
+    """Each partner's busiest year, over the years its record covers (`data` holds only those)."""
     parts = []
     for lane in lanes:
         d = data[data["partner_name"] == lane]
         if d.empty or d["total"].max() == 0:
-            parts.append(f"none with {lane}")
+            parts.append(say("exchanges.busiest_none"))
             continue
         peak = int(d["total"].max())
-        years = [str(y) for y in d.loc[d["total"] == peak, "year"]]
-        each = " each" if len(years) > 1 else ""
-        parts.append(f"with {lane} in {narrative.join_words(years)} ({peak}{each})")
-    return "Busiest year for exchanges: " + "; ".join(parts)
+        years = join_words([str(y) for y in d.loc[d["total"] == peak, "year"]])
+        key = "exchanges.busiest" if (d["total"] == peak).sum() > 1 else "exchanges.busiest_one"
+        parts.append(say(key, years=years, n=peak))
+    if len(parts) < 2 or data[data["partner_name"] == lanes[1]].empty:
+        return say("exchanges.counts_title", china=parts[0])
+    return say("exchanges.counts_title_both", china=parts[0], partner=lanes[1], other=parts[1])
 
 
 # --------------------------------------------------------------------------- sentences
 
 
-def _count_phrase(rows: pd.DataFrame) -> str:
+def count_phrase(rows: pd.DataFrame, ministerial: bool = False) -> str:
+    """'six summits and 13 other high-level visits' (trips), or 'no summit or …'.
+
+    `ministerial` counts only visits at minister level or above (`level` leader or senior):
+    the part of the record that `coverage` says is complete.
+    """
     s = int((rows["event_type"] == "summit").sum())
-    v = int((rows["event_type"] == "visit").sum())
-    return f"{narrative.plural(s, 'summit')} and {narrative.plural(v, 'senior visit')}"
+    visits = rows[rows["event_type"] == "visit"]
+    if ministerial:
+        visits = visits[visits["level"].isin(MINISTERIAL)]
+    v = len(visits)
+    if s == v == 0:
+        return say("exchanges.none")
+    parts = []
+    if s:
+        parts.append(say("exchanges.summits", n=s, count=narrative.number(s)))
+    if v:
+        key = "exchanges.ministerial" if ministerial else "exchanges.visits"
+        parts.append(say(key, n=v, count=narrative.number(v)))
+    return join_words(parts)
 
 
-def text(view: Any, params: Any) -> str:
+def phrase(trip: Any) -> str:
+    """How one trip reads in a sentence: 'a senior Chinese visit to Pyongyang'."""
+    visitor, host = trip["actor_a"], trip["actor_b"]
+    level = say(f"exchanges.level.{trip['level']}") if trip.get("level") in LEVELS else ""
+    if trip["event_type"] == "summit":
+        if visitor == timeline.SUBJECT:
+            return say("exchanges.phrase.summit_abroad", place=registry.name(host))
+        return say("exchanges.phrase.summit_home")
+    if host == timeline.SUBJECT:
+        nationality = registry.actor(visitor).adjective
+        return say("exchanges.phrase.visit_in", level=level, nationality=nationality).replace(
+            "  ", " "
+        )
+    place = registry.actor(host).capital
+    return say("exchanges.phrase.visit_out", level=level, place=place).replace("  ", " ")
+
+
+def _month(row: Any) -> str:
+    return narrative.fmt_date(row["when"], "month" if row["precision"] != "year" else "year")
+
+
+def seniority_sentence(events: pd.DataFrame, trip: Any) -> str:
+    """Where a visit to Pyongyang stands by rank: the last one as senior, the last one higher.
+
+    Computed from the rows' `level` (leader > senior > official); nothing is said for a
+    trip without a level or one that is not a visit to North Korea.
+    """
+    if trip["event_type"] != "visit" or trip["actor_b"] != timeline.SUBJECT:
+        return ""
+    rank = _level_rank(trip.get("level"))
+    if rank < 0:
+        return ""
+    visitor = trip["actor_a"]
+    earlier = exchanges(events, visitor)
+    earlier = earlier[
+        (earlier["actor_a"] == visitor)
+        & (earlier["actor_b"] == timeline.SUBJECT)
+        & (earlier["when"] < trip["when"])
+    ]
+    ranks = earlier["level"].map(_level_rank) if not earlier.empty else pd.Series(dtype=int)
+    same = earlier[ranks == rank]
+    higher = earlier[ranks > rank]
+    values = {
+        "level": say(f"exchanges.level.{trip['level']}"),
+        "nationality": registry.actor(visitor).adjective,
+        "place": registry.actor(timeline.SUBJECT).capital,
+    }
+    if not same.empty and not higher.empty and higher.iloc[-1]["when"] < same.iloc[-1]["when"]:
+        return say(
+            "exchanges.seniority_both",
+            same=_month(same.iloc[-1]),
+            higher=_month(higher.iloc[-1]),
+            **values,
+        )
+    if not higher.empty:
+        values.pop("level")
+        return say("exchanges.seniority_higher", higher=_month(higher.iloc[-1]), **values)
+    if not same.empty:
+        return say("exchanges.seniority_same", same=_month(same.iloc[-1]), **values)
+    opens = narrative.fmt_date(timeline.prepare(events)["when"].min(), "year")
+    return say("exchanges.seniority_first", opens=opens, **values)
+
+
+def count_sentences(view: Tables, params: BriefParams) -> list[str]:
+    """China's count over the window, then the partner's where its record allows."""
     partner = params.compare_with
-    _name(partner)
     china = in_window(exchanges(view.events, timeline.CHINA), params.start, params.as_of)
     other = in_window(exchanges(view.events, partner), params.start, params.as_of)
-    span = f"From {narrative.fmt_date(params.start)} to {narrative.fmt_date(params.as_of)}"
     out = [
-        narrative.with_cite(
-            f"{span}, the event table records {_count_phrase(china)} between North Korea and "
-            f"China, and {_count_phrase(other)} between North Korea and "
-            f"{timeline.sentence_name(partner)}.",
-            [*china["source_id"], *other["source_id"]],
+        say(
+            "exchanges.count_china",
+            start=narrative.fmt_date(params.start),
+            as_of=narrative.fmt_date(params.as_of),
+            counts=count_phrase(china),
         )
     ]
-    out.append(summit_sentence(view.events, params))
-    for code, _rows in ((timeline.CHINA, china), (partner, other)):
-        last = latest(view.events, code, params.start, params.as_of)
-        if last is None:
-            out.append(
-                f"No summit or senior visit between North Korea and {timeline.sentence_name(code)} "
-                "is recorded "
-                "in the window; its lane in the chart is shown empty."
-            )
+    name = registry.in_sentence(partner)
+    window = comparison_window(view, params)
+    if window is None:
+        out.append(say("exchanges.no_compare", partner=name))
+    else:
+        lo, hi = window
+        counts = {
+            "partner_counts": count_phrase(in_window(other, lo, hi), ministerial=True),
+            "china_counts": count_phrase(in_window(china, lo, hi), ministerial=True),
+        }
+        if lo <= pd.Timestamp(params.start):
+            out.append(say("exchanges.compare", partner=name, **counts))
         else:
             out.append(
-                f"The latest high-level exchange with {_name(code)} came {timeline.mention(last)}."
+                say(
+                    "exchanges.compare_window",
+                    partner=name,
+                    covered=narrative.fmt_date(lo, "month"),
+                    **counts,
+                )
             )
+    return out
+
+
+def text(view: Tables, params: BriefParams) -> str:
+    """The section's prose: counts, the Kim–Xi summits, the latest exchanges, Kim's trips."""
+    partner = params.compare_with
+    out = [" ".join(count_sentences(view, params)), summit_sentence(view.events, params)]
+    for code in (timeline.CHINA, partner):
+        last = latest(view.events, code, params.start, params.as_of)
+        if last is None:
+            if code == partner:
+                out.append(say("exchanges.partner_none", partner=registry.in_sentence(code)))
+            continue
+        sentence = say(
+            "exchanges.latest",
+            partner=registry.in_sentence(code),
+            phrase=phrase(last),
+            date=timeline.when_text(last),
+            cite=narrative.cite([last["source_id"]]),
+        )
+        out.append(" ".join(filter(None, [sentence, seniority_sentence(view.events, last)])))
     out.append(kim_trip_sentence(view.events, timeline.CHINA, params.as_of))
+    out.append(recent_list(view, params))
     return "\n\n".join(s for s in out if s)
 
 
-def summit_sentence(events: pd.DataFrame, params: Any) -> str:
+def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> str:
+    """The exchanges of the last year, as a dated list (a chronology, one line each)."""
+    lo = max(pd.Timestamp(params.start), pd.Timestamp(params.as_of) - pd.Timedelta(days=days))
+    rows = pd.concat(
+        [
+            in_window(exchanges(view.events, code), lo, params.as_of)
+            for code in (timeline.CHINA, params.compare_with)
+        ],
+        ignore_index=True,
+    )
+    as_of = narrative.fmt_date(params.as_of)
+    if rows.empty:
+        return say(
+            "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
+        )
+    rows = rows.sort_values(["when", "event_id"], kind="stable")
+    items = [
+        say(
+            "exchanges.recent_item",
+            date=timeline.when_text(r),
+            label=narrative.md_escape(narrative.capital(r["label"])) + ".",
+            cite=narrative.cite([r["source_id"]]),
+        ).rstrip()
+        for _, r in rows.iterrows()
+    ]
+    return say("exchanges.recent_head", as_of=as_of) + "\n\n" + narrative.bullets(items)
+
+
+def summit_sentence(events: pd.DataFrame, params: BriefParams) -> str:
     summits = in_window(kim_xi_summits(events), params.start, params.as_of)
     if summits.empty:
-        return "No Kim–Xi summit falls in the window."
+        return say("exchanges.summits_none")
     found = runs(summits)
+    total = say("exchanges.kim_xi", n=len(summits), count=narrative.number(len(summits)))
+    cites = _primary(summits)
     if len(found) == 1 and len(summits) > 1:
-        return narrative.with_cite(
-            f"The data record {narrative.plural(len(summits), 'Kim–Xi summit')} in the window, "
-            f"from {timeline.when_text(summits.iloc[0])} to "
-            f"{timeline.when_text(summits.iloc[-1])}.",
-            summits["source_id"],
+        sentence = say(
+            "exchanges.summits_one_run",
+            summits=total,
+            first=_month(summits.iloc[0]),
+            last=_month(summits.iloc[-1]),
         )
+        return narrative.with_cite(sentence, cites)
     parts = []
     for run in found:
-        first, last = run.iloc[0], run.iloc[-1]
         if len(run) == 1:
-            parts.append(f"one on {timeline.when_text(first)}")
+            parts.append(say("exchanges.run_one", when=_month(run.iloc[0])))
         else:
             parts.append(
-                f"{narrative.plural(len(run), 'summit')} from {timeline.when_text(first)} to "
-                f"{timeline.when_text(last)}"
+                say(
+                    "exchanges.run_many",
+                    count=narrative.number(len(run)),
+                    first=_month(run.iloc[0]),
+                    last=_month(run.iloc[-1]),
+                )
             )
-    return narrative.with_cite(
-        f"The data record {narrative.plural(len(summits), 'Kim–Xi summit')} in the window: "
-        f"{narrative.join_words(parts)}.",
-        summits["source_id"],
-    )
+    sentence = say("exchanges.summits_runs", summits=total, runs=join_words(parts))
+    return narrative.with_cite(sentence, cites)
+
+
+def _primary(rows: pd.DataFrame, limit: int = 3) -> list[str]:
+    """At most `limit` sources for a sentence about many rows: the latest rows' sources."""
+    ids = list(dict.fromkeys(reversed(list(rows["source_id"]))))
+    return list(reversed(ids[:limit]))
 
 
 def kim_trip_sentence(events: pd.DataFrame, partner: str, as_of: Any) -> str:
     trip = last_kim_trip(events, partner, as_of)
-    pname = _name(partner)
+    name = registry.in_sentence(partner)
     if trip is None:
-        return f"The data record no Kim Jong Un summit in {pname}."
-    text = f"Kim Jong Un's latest summit in {pname} came {timeline.mention(trip)}."
-    gap = (pd.Timestamp(as_of) - trip["when"]).days
-    if gap > 365:
-        text += (
-            f" There has been no Kim visit to {pname} since "
-            f"{narrative.fmt_date(trip['when'], 'month')}."
-        )
-    return text
+        return say("exchanges.kim_trip_none", partner=name)
+    out = say(
+        "exchanges.kim_trip",
+        partner=name,
+        date=timeline.when_text(trip),
+        cite=narrative.cite([trip["source_id"]]),
+    )
+    if (pd.Timestamp(as_of) - trip["when"]).days > 365:
+        out += " " + say("exchanges.kim_trip_gap", partner=name, month=_month(trip))
+    return out
 
 
-def facts(view: Any, params: Any) -> dict[str, Any]:
+def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
+    """Trips per partner and calendar year (like with like across editions), latest events.
+
+    The partner's years are given only where its record of exchanges is complete.
+    """
     partners = [timeline.CHINA, params.compare_with]
     events: dict[str, str] = {}
     numbers: dict[str, Any] = {}
+    covered = {p: covered_from(view, p) for p in partners}
+    covered[timeline.CHINA] = pd.Timestamp(params.start)  # China's own series: all years
+    counts = counts_per_year(view.events, partners, params.start, params.as_of, covered)
+    for _, r in counts.iterrows():
+        numbers[f"exchanges.{r['partner']}.trips.{r['year']}"] = {
+            "label": f"High-level exchanges with {r['partner_name']} in {r['year']} (trips)",
+            "value": int(r["total"]),
+            "unit": "count",
+        }
     for p in partners:
-        rows = in_window(exchanges(view.events, p), params.start, params.as_of)
         last = latest(view.events, p, params.start, params.as_of)
         if last is not None:
             events.update(timeline.facts(last.to_frame().T))
-        for kind in HIGH_LEVEL:
-            numbers[f"exchanges.{p}.{kind}s"] = {
-                "label": f"{kind.capitalize()}s with {_name(p)} "
-                f"since {narrative.iso(params.start)}",
-                "value": int((rows["event_type"] == kind).sum()),
-                "unit": "count",
-            }
     summits = in_window(kim_xi_summits(view.events), params.start, params.as_of)
     events.update(timeline.facts(summits))
     return {"events": events, "numbers": numbers}

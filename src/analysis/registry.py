@@ -35,6 +35,7 @@ class Actor:
     name: str  # as a label: "United States"
     in_sentence: str  # inside a sentence: "the United States"
     capital: str = ""  # "Beijing": how the brief names the government in signal sentences
+    adjective: str = ""  # "Chinese": a visitor's nationality in a sentence
     colour: str = GREY
     comparable: bool = False  # may be chosen as `compare_with`
     aliases: tuple[str, ...] = ()  # other spellings accepted for `compare_with`
@@ -62,13 +63,14 @@ UNSC = "UNSC"
 ACTORS: dict[str, Actor] = {
     a.code: a
     for a in (
-        Actor("CHN", "China", "China", "Beijing", OKABE_ITO["vermillion"]),
-        Actor("PRK", "North Korea", "North Korea", "Pyongyang", OKABE_ITO["black"]),
+        Actor("CHN", "China", "China", "Beijing", "Chinese", OKABE_ITO["vermillion"]),
+        Actor("PRK", "North Korea", "North Korea", "Pyongyang", "North Korean", OKABE_ITO["black"]),
         Actor(
             "RUS",
             "Russia",
             "Russia",
             "Moscow",
+            "Russian",
             OKABE_ITO["blue"],
             comparable=True,
             aliases=("russia", "rus", "russian federation"),
@@ -78,6 +80,7 @@ ACTORS: dict[str, Actor] = {
             "United States",
             "the United States",
             "Washington",
+            "American",
             OKABE_ITO["bluish_green"],
             comparable=True,
             aliases=("united states", "united-states", "us", "usa"),
@@ -87,11 +90,12 @@ ACTORS: dict[str, Actor] = {
             "South Korea",
             "South Korea",
             "Seoul",
+            "South Korean",
             OKABE_ITO["reddish_purple"],
             comparable=True,
             aliases=("south korea", "south-korea", "kor", "rok"),
         ),
-        Actor("UNSC", "UN Security Council", "the UN Security Council", "New York"),
+        Actor("UNSC", "UN Security Council", "the UN Security Council", "New York", "Council"),
     )
 }
 

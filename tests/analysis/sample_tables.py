@@ -528,6 +528,10 @@ PROVOCATIONS = [
 ]
 
 
+# From when the sample record of exchanges counts as complete, per partner (contract 9).
+COVERAGE = {"CHN": dt.date(2018, 1, 1), "RUS": dt.date(2019, 1, 1), "USA": None, "KOR": None}
+
+
 def events() -> pd.DataFrame:
     cols = [
         "event_id",
@@ -544,6 +548,12 @@ def events() -> pd.DataFrame:
     frame["date_precision"] = frame["date"].map(
         lambda d: {4: "year", 7: "month"}.get(len(d), "day")
     )
+    # Exchanges carry a level (data/README.md); Kim's September 2025 trip is one trip.
+    levels = {"summit": "leader", "visit": "senior"}
+    frame["level"] = frame["event_type"].map(levels).fillna("")
+    frame.loc[frame["event_id"] == "e28", "level"] = "leader"
+    frame["trip_id"] = ""
+    frame.loc[frame["event_id"].isin(["e28", "e30"]), "trip_id"] = "2025-09-kim-beijing"
     return frame
 
 
@@ -604,6 +614,7 @@ def view(as_of: str = "2026-02-01", **changes: pd.DataFrame) -> SimpleNamespace:
     tables.update(changes)
     out = {k: (_cut(v, day) if "published" in v.columns else v) for k, v in tables.items()}
     out["sources"] = {}
+    out["coverage"] = dict(COVERAGE)
     return SimpleNamespace(**out)
 
 

@@ -1,4 +1,6 @@
-"""High-level exchanges: lanes, counts, Kim–Xi summits, the empty comparison lane."""
+"""High-level exchanges: trips counted once, Kim–Xi summits, coverage-bound comparison."""
+
+import pandas as pd
 
 from analysis import charts, exchanges
 from tests.analysis import sample_tables as st
@@ -9,49 +11,80 @@ def test_summits_are_numbered_and_grouped_in_runs():
     assert list(summits["number"]) == [1, 2, 3, 4, 5, 6]
     runs = exchanges.runs(summits)
     assert [len(r) for r in runs] == [5, 1]
-    params = st.params("2026-02-01")
-    text = exchanges.summit_sentence(st.events(), params)
-    assert "6 Kim–Xi summits" in text and "25 March 2018 to 20 June 2019" in text
+    text = exchanges.summit_sentence(st.events(), st.params("2026-02-01"))
+    assert text.startswith("The window holds six Kim–Xi summits, five between March 2018 and")
+    assert "one in September 2025" in text
 
 
-def test_counts_per_year_zero_fill_both_partners():
-    counts = exchanges.counts_per_year(st.events(), ["CHN", "USA"], "2013-01-01", "2026-02-01")
-    assert len(counts) == 2 * 14
-    assert counts[counts["partner"] == "USA"]["total"].sum() == 0
-    assert (
-        int(counts[(counts["partner"] == "CHN") & (counts["year"] == 2018)]["total"].iloc[0]) == 3
+def test_one_trip_counts_once():
+    rows = exchanges.exchanges(st.events(), "CHN")
+    sept = rows[rows["when"].dt.strftime("%Y-%m") == "2025-09"]
+    assert len(sept) == 1 and sept.iloc[0]["event_type"] == "summit"
+    assert sept.iloc[0]["event_id"] == "e30" and sept.iloc[0]["level"] == "leader"
+    counts = exchanges.counts_per_year(st.events(), ["CHN"], "2013-01-01", "2026-02-01")
+    assert int(counts.loc[counts["year"] == 2025, "total"].iloc[0]) == 2  # trip + Li Qiang
+
+
+def test_counts_per_year_leave_out_uncovered_years():
+    covered = {"CHN": pd.Timestamp("2013-01-01"), "RUS": pd.Timestamp("2019-01-01")}
+    counts = exchanges.counts_per_year(
+        st.events(), ["CHN", "RUS"], "2013-01-01", "2026-02-01", covered
     )
+    assert counts[counts["partner"] == "RUS"]["year"].min() == 2019
+    assert counts[counts["partner"] == "CHN"]["year"].min() == 2013
 
 
-def test_empty_comparison_lane_is_shown_and_said():
+def test_no_comparison_without_a_complete_partner_record():
     view, params = st.view("2026-02-01"), st.params("2026-02-01", compare_with="USA")
     text = exchanges.text(view, params)
-    assert "No summit or senior visit between North Korea and the United States" in text
+    assert "no complete record of exchanges between North Korea and the United States" in text
+    assert "against" not in text.split("\n\n")[0]
+    title = exchanges.timeline_title(view, params)
+    assert "United States" not in title
     fig = exchanges.timeline_figure(view, params)
-    spec = fig.spec()
-    assert "United States" in str(spec)
-    assert any(
-        "No recorded summit or senior visit with United States" in str(r.get("msg"))
-        for r in charts.data_of(spec)
-    )
-    assert "0 with the United States" in str(spec["title"])
+    assert "United States" in str(fig.spec())  # the lane is still drawn
+    facts = exchanges.facts(view, params)
+    assert not [k for k in facts["numbers"] if k.startswith("exchanges.USA")]
+
+
+def test_comparison_only_over_the_covered_window():
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    text = exchanges.text(view, params).split("\n\n")[0]
+    assert "The record of exchanges with Russia is complete from January 2019" in text
+    # 2019-2026: Kim-Putin 2019, 2023, 2024 and Beijing 2025 against the Chinese trips since.
+    assert "four summits" in text and "with Russia, against" in text
+    facts = exchanges.facts(view, params)["numbers"]
+    assert "exchanges.RUS.trips.2018" not in facts and "exchanges.RUS.trips.2019" in facts
+    assert facts["exchanges.CHN.trips.2025"]["value"] == 2
+
+
+def test_seniority_is_computed_from_level():
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    text = exchanges.text(view, params)
+    assert "senior Chinese visit to Pyongyang on 9 October 2025" in text
+    assert "first senior Chinese visit to Pyongyang since April 2024" in text
+    assert "no Chinese visitor of higher rank had come since June 2019" in text
+    ev = st.events()
+    ev.loc[ev["event_id"] == "e22", "level"] = "official"
+    text = exchanges.text(st.view("2026-02-01", events=ev), params)
+    assert "No Chinese visitor of higher rank had come to Pyongyang since June 2019" in text
 
 
 def test_as_of_2025_04_08_has_no_kim_visit_since_2019():
     view, params = st.view("2025-04-08"), st.params("2025-04-08")
     text = exchanges.text(view, params)
-    assert "no Kim visit to China since January 2019" in text
+    assert "He had not been back to China since January 2019" in text
     assert "Zhao Leji" in text
     assert "2025-09" not in text and "September 2025" not in text
 
 
-def test_as_of_2026_names_the_sixth_summit_and_li_qiang():
+def test_prose_has_no_colon_spliced_events_or_cut_labels():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = exchanges.text(view, params)
-    assert "4 September 2025" in text and "Li Qiang" in text
-    facts = exchanges.facts(view, params)
-    assert facts["events"]["e30"].startswith("2025-09-04 — ")
-    assert facts["numbers"]["exchanges.CHN.summits"]["value"] == 6
+    assert "…" not in text
+    for sentence in text.split("\n\n")[:4]:
+        assert not any(f"{m} 2025: " in sentence for m in ("September", "October"))
+    assert "- **9 October 2025.** Premier Li Qiang visits Pyongyang" in text
 
 
 def test_changed_event_date_moves_sentence_and_chart():

@@ -102,6 +102,8 @@ def test_reopenings_are_not_marked_as_closures():
         "src-e",
         "high",
         "day",
+        "",
+        "",
     ]
     marks = trade.markers(ev, "2013-01-01", "2026-02-01")
     assert list(marks[marks["kind"] == "Border closure"]["when"].dt.year) == [2020]
