@@ -7,7 +7,9 @@ pandoc + typst path and real Quarto) pick per format among the same outputs:
   bundle sits once in the page head) beside the Vega-Lite spec, from which the renderer
   adds `image/svg+xml` (vl-convert, for the PDF) to the executed notebook;
 - facts: `application/vnd.brief.facts+json`, collected by the machinery for edition diffs,
-  never shown in the brief.
+  never shown in the brief;
+- document metadata: `application/vnd.brief.metadata+json` (the computed title and
+  subtitle), which the engines pass to pandoc or Quarto as the document's metadata.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from typing import Any
 
 FACTS_MIME = "application/vnd.brief.facts+json"
+METADATA_MIME = "application/vnd.brief.metadata+json"
 VEGALITE_MIME = "application/vnd.vegalite.v6+json"
 
 
@@ -80,3 +83,11 @@ def chart(chart: Any, name: str, alt: str) -> None:
 def facts(values: dict[str, Any]) -> None:
     """Record what this section states, for `brief diff` and "what changed" (not shown)."""
     _display({FACTS_MIME: json.loads(json.dumps(values, sort_keys=True, default=str))})
+
+
+def metadata(values: dict[str, Any]) -> None:
+    """Set the edition's document metadata (e.g. its computed title and subtitle)."""
+    clean = json.loads(json.dumps(values, sort_keys=True, default=str))
+    if not isinstance(clean, dict) or not all(isinstance(v, str) for v in clean.values()):
+        raise ValueError("document metadata must map names to strings")
+    _display({METADATA_MIME: clean})

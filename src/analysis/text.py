@@ -141,6 +141,20 @@ def join(items: Iterable[str], conjunction: str = "and", lang: str = DEFAULT_LAN
     return say(f"common.list.{conjunction}.many", lang, head=head, last=words[-1])
 
 
+def number(n: int, lang: str = DEFAULT_LANG) -> str:
+    """A count in running text: a word from `common.numbers` while there is one, then digits."""
+    names = _section(lang, "common").get("numbers")
+    if not isinstance(names, list):
+        raise TextError(f"{_path(lang, 'common')}: 'numbers' must be a list of words")
+    n = int(n)
+    return names[n] if 0 <= n < len(names) else f"{n:,}"
+
+
+def capital(text: str) -> str:
+    """The first letter upper-case (a phrase that opens a sentence or a bullet)."""
+    return text[:1].upper() + text[1:]
+
+
 def catalogue_keys(lang: str = DEFAULT_LANG) -> dict[str, str | dict[str, str]]:
     """Every template of a language, by key (for checks: a `ko` catalogue has the same keys)."""
     found: dict[str, str | dict[str, str]] = {}
@@ -148,6 +162,9 @@ def catalogue_keys(lang: str = DEFAULT_LANG) -> dict[str, str | dict[str, str]]:
     def walk(prefix: str, entry: Any, path: Path) -> None:
         if isinstance(entry, str) or _is_plural(entry):
             found[prefix] = entry
+        elif isinstance(entry, list) and all(isinstance(item, str) for item in entry):
+            for i, item in enumerate(entry):
+                found[f"{prefix}.{i}"] = item
         elif isinstance(entry, dict):
             for name, child in entry.items():
                 walk(f"{prefix}.{name}", child, path)

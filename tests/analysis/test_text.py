@@ -71,3 +71,11 @@ def test_the_shipped_catalogue_parses_and_has_no_positional_fields():
     assert text.catalogue_keys("en")
     assert text.check_catalogue("en") == []
     assert join(["China", "Russia", "the US"]) == "China, Russia and the US"
+
+
+def test_numbers_are_words_up_to_twelve_then_digits():
+    text._section.cache_clear()
+    assert text.number(0) == "zero"
+    assert text.number(3) == "three"
+    assert text.number(12) == "twelve"
+    assert text.number(1300) == "1,300"
