@@ -3,6 +3,11 @@
 tests/fixtures/mini_project holds a small brief.qmd, an executed notebook (regenerate it with
 its make_notebook.py), a bibliography and the machinery's _changes.md / _colophon.md; the
 project's own _quarto.yml is copied beside them, as the render orchestrator does.
+
+Tests that hold for any engine are parametrized over the engines: `builtin` always, `quarto`
+when a real `quarto` binary is on PATH (otherwise skipped, with the reason shown). Tests of
+page markup say which engine they are about. The Quarto adapter's own tests run against
+tests/fixtures/mini_project/stand_in_quarto.py (imitating Quarto 1.10.18).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +27,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from brief.engines import AssemblyError, assemble, choose_engine, engine_version
+from brief.engines import (
+    FORMATS,
+    AssemblyError,
+    assemble,
+    choose_engine,
+    engine_version,
+    quarto_binary,
+)
 from tests.support import browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,26 +48,53 @@ HOSTILE = (
     "#set text(red) $x^2$ *bold* @smith2020 \\ back_slash [link](http://evil.example) ]"
 )
 CHARTS = 2  # chart outputs (text/html + image/svg+xml) the fixture's brief.qmd embeds
+STAND_IN = FIXTURE / "stand_in_quarto.py"
+REAL_QUARTO = quarto_binary()  # looked up once, before any test puts the stand-in on PATH
+ENGINES = [
+    "builtin",
+    pytest.param(
+        "quarto",
+        marks=pytest.mark.skipif(
+            REAL_QUARTO is None, reason="no `quarto` on PATH: the real-Quarto run is skipped"
+        ),
+    ),
+]
 
 
 def make_build(where: Path, qmd: str | None = None) -> Path:
     """A build folder like the orchestrator's: fixture + the project's _quarto.yml."""
-    shutil.copytree(FIXTURE, where, ignore=shutil.ignore_patterns("make_notebook.py"))
+    ignore = shutil.ignore_patterns("make_notebook.py", STAND_IN.name, "__pycache__")
+    shutil.copytree(FIXTURE, where, ignore=ignore)
     shutil.copyfile(ROOT / "_quarto.yml", where / "_quarto.yml")
     if qmd is not None:
         (where / "brief.qmd").write_text(qmd, encoding="utf-8")
     return where
 
 
-def build(where: Path, qmd: str | None = None):
+def build(where: Path, qmd: str | None = None, engine: str = "builtin"):
     return assemble(
-        make_build(where, qmd), engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS
+        make_build(where, qmd), engine=engine, metadata=META, timestamp=WHEN, fonts_dir=FONTS
     )
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """The built-in engine's assembly of the fixture."""
     return build(tmp_path_factory.mktemp("engines") / "build")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def any_built(request, tmp_path_factory):
+    """The fixture assembled by each available engine (the built-in one is reused)."""
+    if request.param == "builtin":
+        return request.getfixturevalue("built")
+    return build(tmp_path_factory.mktemp("quarto") / "build", engine=request.param)
+
+
+def parsed(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
 
 
 @pytest.fixture(scope="module")
@@ -162,21 +202,44 @@ def test_unknown_engine_is_an_error():
         choose_engine("latex")
 
 
-def test_builtin_version_names_pandoc_and_typst():
-    assert re.fullmatch(r"pandoc 3\.9(\.\d+)* \+ typst 0\.15\.\d+", engine_version("builtin"))
+def test_builtin_version_names_pandoc_and_the_typst_compiler():
+    """The compiler inside the typst wheel (0.15.1), not the Python binding's version (0.15.2)."""
+    assert re.fullmatch(r"pandoc 3\.9(\.\d+)* \+ typst 0\.15\.1", engine_version("builtin"))
+
+
+def test_the_engine_registry_and_the_format_table():
+    from brief.engines import engines
+
+    assert set(engines.names()) >= {"builtin", "quarto"}
+    assert [(f.name, f.extension, f.quarto) for f in FORMATS.values()] == [
+        ("html", ".html", "html"),
+        ("pdf", ".pdf", "typst"),
+    ]
+    with pytest.raises(AssemblyError, match="unknown output format 'docx'"):
+        assemble(ROOT, engine="builtin", metadata=META, timestamp=WHEN, formats=["docx"])
 
 
 # --- HTML ------------------------------------------------------------------------------------
 
 
-def test_outputs_land_in_the_build_folder(built):
-    assert built.html.name == "brief.html" and built.pdf.name == "brief.pdf"
-    assert built.html.parent == built.pdf.parent
-    assert built.engine == "builtin"
-    assert (built.html.parent / "_vega-header.html").is_file()
+def test_outputs_land_in_the_build_folder(any_built):
+    assert set(any_built.outputs) == set(FORMATS)
+    assert [p.name for p in any_built.outputs.values()] == ["brief.html", "brief.pdf"]
+    assert any_built.html.parent == any_built.pdf.parent
+    assert (any_built.html.parent / "_vega-header.html").is_file()
 
 
-def test_html_is_self_contained(page, html):
+def test_only_the_html_format_when_asked(tmp_path):
+    where = make_build(tmp_path / "b")
+    done = assemble(
+        where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS, formats=["html"]
+    )
+    assert list(done.outputs) == ["html"] and not (where / "brief.pdf").exists()
+
+
+def test_html_is_self_contained(any_built):
+    html = any_built.html.read_text(encoding="utf-8")
+    page = parsed(any_built.html)
     for tag, attrs in page.tags:
         for name in ("src", "srcset", "data", "poster"):
             assert not re.match(r"\s*(https?:)?//", attrs.get(name, "")), (tag, attrs)
@@ -186,12 +249,23 @@ def test_html_is_self_contained(page, html):
     assert all("src" not in a for t, a in page.tags if t == "script")
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", html), "no CSS url() to the network"
     assert "mathjax" not in html.lower()
-    # one copy of the Vega bundle, in the head
+    # one copy of the Vega bundle, in the head, spliced where its placeholder stood
     assert html.count("window.vegaEmbed=") == 1
-    assert html.index("window.vegaEmbed=") < html.index('<header id="title-block-header">')
+    assert html.index("window.vegaEmbed=") < html.rindex("<body")
+    assert "brief: the Vega bundle is spliced in here" not in html
 
 
-def test_html_has_a_csp_forbidding_the_network(page, html):
+def test_no_table_markup_reaches_pandoc_or_quarto_from_the_vega_header(built):
+    """Quarto warned "Unable to parse table from raw html block" at the bundle's `<table>`:
+    the header holds only a placeholder now; the bundle is spliced into the written page."""
+    header = (built.html.parent / "_vega-header.html").read_text(encoding="utf-8")
+    assert "<table" not in header.lower() and len(header) < 1000
+    assert "<table" in built.html.read_text(encoding="utf-8")  # the bundle did arrive
+
+
+def test_html_has_a_csp_forbidding_the_network(any_built):
+    html = any_built.html.read_text(encoding="utf-8")
+    page = parsed(any_built.html)
     metas = page.find("meta", http_equiv="Content-Security-Policy")
     assert len(metas) == 1
     policy = metas[0]["content"]
@@ -265,7 +339,14 @@ def test_html_never_shows_facts_or_option_lines(page):
     assert "{{< embed nothing >}}" in page.visible  # an escaped shortcode prints literally
 
 
-def test_html_hostile_text_stays_text(page, html):
+def test_builtin_html_has_exactly_one_script_per_chart_plus_the_bundle(page):
+    """The built-in page's scripts: the Vega bundle and one vegaEmbed call per chart."""
+    assert len(page.scripts) == 1 + CHARTS
+
+
+def test_html_hostile_text_stays_text(any_built):
+    html = any_built.html.read_text(encoding="utf-8")
+    page = parsed(any_built.html)
     assert flat(HOSTILE) in page.visible
     assert all("alert(" not in body for body in page.scripts)
     assert not any(a.get("onerror") for _, a in page.tags)
@@ -274,8 +355,8 @@ def test_html_hostile_text_stays_text(page, html):
 
 
 @pytest.mark.browser
-def test_charts_draw_offline_in_chromium(built):
-    loaded = browser.load(built.html)
+def test_charts_draw_offline_in_chromium(any_built):
+    loaded = browser.load(any_built.html)
     assert loaded.page_requests == []
 
     dom = loaded.dom
@@ -320,13 +401,30 @@ def test_pdf_text_has_sections_charts_captions_and_references(pdf_text):
     assert "facts-only-marker" not in text
 
 
+def test_pdf_sections_and_captions_are_the_same_in_every_engine(any_built, pdf_text):
+    """Section titles, figure and table captions and references, as the built-in PDF has them."""
+    text = flat("\n".join(p.extract_text() for p in PdfReader(any_built.pdf).pages))
+    for line in (
+        "Overview",
+        "Trade and events",
+        "Summary",
+        "Method",
+        "Figure 1: Recorded trade by year (KOTRA 2024).",
+        "Figure 2: Events per year.",
+        "Table 1: Trade summary, US$ millions.",
+        "Trade Zeta",
+        "Smith, Jane. 2020. Trade of the Northern Neighbour",
+    ):
+        assert line in text and line in flat(pdf_text), line
+
+
 def test_pdf_hostile_text_stays_text(pdf_text):
     assert flat(HOSTILE) in flat(pdf_text)
 
 
-def test_pdf_fonts_are_embedded_and_liberation_sans(built):
+def test_pdf_fonts_are_embedded_and_liberation_sans(any_built):
     out = subprocess.run(
-        ["pdffonts", str(built.pdf)], capture_output=True, text=True, check=True
+        ["pdffonts", str(any_built.pdf)], capture_output=True, text=True, check=True
     ).stdout
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     assert rows
@@ -350,10 +448,10 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_two_assemblies_are_byte_identical(built, tmp_path):
-    again = build(tmp_path / "again")
-    assert sha(again.html) == sha(built.html)
-    assert sha(again.pdf) == sha(built.pdf)
+def test_two_assemblies_in_two_folders_are_byte_identical(any_built, tmp_path):
+    again = build(tmp_path / "again", engine=any_built.engine)
+    assert sha(again.html) == sha(any_built.html)
+    assert sha(again.pdf) == sha(any_built.pdf)
 
 
 # --- errors name what is at fault -------------------------------------------------------------
@@ -482,23 +580,14 @@ def test_callout_title_from_a_heading(tmp_path):
     assert "Read this first" not in element_html(text, "TOC", "nav")  # not a section
 
 
-# --- the quarto adapter, against a stand-in `quarto` (Quarto is not installable here) -------
-
-FAKE_QUARTO = """#!/bin/sh
-if [ "$1" = "--version" ]; then echo 1.10.7; exit 0; fi
-echo "$PWD|$SOURCE_DATE_EPOCH|$*" >> "$QUARTO_LOG"
-case "$*" in
-  *"--to html"*) echo "<html>fake</html>" > brief.html ;;
-  *"--to typst"*) if [ -n "$QUARTO_FAIL" ]; then echo "ERROR: typst says no" >&2; exit 1; fi
-                  echo "%PDF-fake" > brief.pdf ;;
-esac
-"""
+# --- the quarto adapter, against the stand-in `quarto` (imitating Quarto 1.10.18) ---------
 
 
 def stand_in_quarto(folder: Path, monkeypatch) -> Path:
+    """Put tests/fixtures/mini_project/stand_in_quarto.py on PATH as `quarto`."""
     folder.mkdir()
     exe = folder / "quarto"
-    exe.write_text(FAKE_QUARTO, encoding="utf-8")
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{STAND_IN}" "$@"\n', encoding="utf-8")
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
     log = folder / "calls.log"
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
@@ -506,30 +595,73 @@ def stand_in_quarto(folder: Path, monkeypatch) -> Path:
     return log
 
 
-def test_quarto_adapter_renders_both_formats_in_the_build_folder(tmp_path, monkeypatch):
+def quarto_build(where: Path) -> object:
+    return assemble(
+        make_build(where), engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS
+    )
+
+
+def test_quarto_adapter_renders_each_format_in_its_own_project_copy(tmp_path, monkeypatch):
     log = stand_in_quarto(tmp_path / "bin", monkeypatch)
-    where = make_build(tmp_path / "b")
-    done = assemble(where, engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
-    assert (done.engine, done.version) == ("quarto", "quarto 1.10.7")
-    assert done.html == where / "brief.html" and done.pdf == where / "brief.pdf"
-    calls = [line.split("|") for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [c[2].split(" -M")[0] for c in calls] == [
+    where = tmp_path / "b"
+    done = quarto_build(where)
+    assert (done.engine, done.version) == ("quarto", "quarto 1.10.18")
+    assert done.outputs == {"html": where / "brief.html", "pdf": where / "brief.pdf"}
+    calls = sorted(line.split("|") for line in log.read_text(encoding="utf-8").splitlines())
+    assert sorted(c[2].split(" -M")[0] for c in calls) == [
         "render brief.qmd --to html",
         "render brief.qmd --to typst",
     ]
-    for cwd, epoch, args in calls:
-        assert Path(cwd) == where
+    # HTML renders in the build folder, typst at the same time in a copy of the project
+    assert {Path(c[0]) for c in calls} == {where, where / "_quarto-typst"}
+    for _cwd, epoch, args in calls:
         assert epoch == str(int(WHEN.replace(tzinfo=UTC).timestamp()))
         assert "-M date:2025-01-02 -M subtitle:Edition fixture" in args
     # the same support files as the built-in engine, and fonts where font-paths points
-    assert "window.vegaEmbed=" in (where / "_vega-header.html").read_text(encoding="utf-8")
-    assert (where / "_brief.css").is_file()
+    assert (where / "_vega-header.html").is_file() and (where / "_brief.css").is_file()
     assert any((where / "assets" / "fonts").glob("LiberationSans-*.ttf"))
+
+
+def test_quarto_html_is_finished_like_the_builtin_page(tmp_path, monkeypatch):
+    """No absolute build path (Quarto's data-notebook attributes), the bundle spliced in once,
+    no "Other Formats" link (format-links: false)."""
+    stand_in_quarto(tmp_path / "bin", monkeypatch)
+    where = tmp_path / "b"
+    html = quarto_build(where).html.read_text(encoding="utf-8")
+    assert str(where) not in html and str(where.resolve()) not in html
+    assert 'data-notebook="notebooks/01_mini.ipynb"' in html
+    assert html.count("window.vegaEmbed=") == 1
+    assert "Other Formats" not in html
+
+
+def test_quarto_html_is_the_same_from_two_folders(tmp_path, monkeypatch):
+    stand_in_quarto(tmp_path / "bin", monkeypatch)
+    one = quarto_build(tmp_path / "one")
+    two = quarto_build(tmp_path / "two")
+    assert sha(one.html) == sha(two.html)
+
+
+def test_without_citeproc_the_typst_bibliography_fails_in_both_engines(tmp_path, monkeypatch):
+    """Quarto hands a typst bibliography to Typst's own engine unless `citeproc: true`, and
+    Typst reads no CSL-JSON; the built-in engine refuses the same sources, naming the fix."""
+    yml = (ROOT / "_quarto.yml").read_text(encoding="utf-8")
+    assert "    citeproc: true\n" in yml
+    without = yml.replace("    citeproc: true\n", "")
+    stand_in_quarto(tmp_path / "bin", monkeypatch)
+    for engine in ("quarto", "builtin"):
+        where = make_build(tmp_path / engine)
+        (where / "_quarto.yml").write_text(without, encoding="utf-8")
+        with pytest.raises(AssemblyError) as err:
+            assemble(where, engine=engine, metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+        message = str(err.value)
+        assert "unknown bibliography format" in message and str(where) in message
+        if engine == "builtin":
+            assert "citeproc: true" in message and "format.typst" in message
 
 
 def test_quarto_adapter_failure_quotes_quarto(tmp_path, monkeypatch):
     stand_in_quarto(tmp_path / "bin", monkeypatch)
-    monkeypatch.setenv("QUARTO_FAIL", "1")
+    monkeypatch.setenv("QUARTO_FAIL", "typst")
     where = make_build(tmp_path / "b")
     with pytest.raises(AssemblyError) as err:
         assemble(where, engine="quarto", metadata=META, timestamp=WHEN, fonts_dir=FONTS)

@@ -1,28 +1,35 @@
 """The built-in engine: the Quarto subset rendered with pandoc 3.9 (pypandoc-binary) and Typst.
 
 Steps, all inside the build folder (intermediates keep a `_brief` prefix):
-1. `_quarto.yml` + front matter → options (config.py); support files written: the Vega
-   header named by `include-in-header` and the house CSS `_brief.css`;
+1. `_quarto.yml` + front matter → options per output format (config.py); support files
+   written: the Vega header named by `include-in-header` (a CSP meta tag and a placeholder
+   script) and the house CSS `_brief.css`;
 2. Python pre-pass (sources.py): includes expanded, embeds resolved per format
    → `_brief.html.md`, `_brief.typst.md` (+ chart images in `_brief_files/`);
-3. pandoc → `brief.html` (standalone, --embed-resources, TOC, CSP), and pandoc →
-   `_brief.typ`, each with quarto_subset.lua → --citeproc → quarto_render.lua;
-4. typst.compile(`_brief.typ`) → `brief.pdf`, with only the fonts of `fonts_dir` (plus
-   Typst's embedded ones) and a fixed timestamp.
+3. one writer per output format (`WRITERS`), all running at once: pandoc → `brief.html`
+   (standalone, --embed-resources, TOC, CSP; then the Vega bundle spliced in where the
+   placeholder stands, so pandoc never carries 0.9 MB of JavaScript), and pandoc →
+   `_brief.typ` → typst.compile → `brief.pdf` (only the fonts of `fonts_dir` plus Typst's
+   embedded ones, a fixed timestamp). Each pandoc run: quarto_subset.lua → --citeproc →
+   quarto_render.lua.
 Nothing here reads the clock or draws random numbers: one build folder, one output.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from brief.engines import Assembled, AssemblyError
+from brief.engines import Assembled, AssemblyError, OutputFormat
 from brief.engines.config import HOUSE_CSS, FormatOptions, ProjectConfig, load_project
 from brief.engines.sources import FILES_DIR, prepare
 
@@ -41,6 +48,8 @@ CSP = (
 BODY_FONT = "Liberation Sans"
 READER = "markdown"
 PANDOC_TIMEOUT = 300
+# Stands in the Vega header's <script> until the page is written (see splice_vega_bundle).
+VEGA_PLACEHOLDER = "/* brief: the Vega bundle is spliced in here once the page is written */"
 
 
 @cache
@@ -58,10 +67,19 @@ def pandoc_version() -> str:
     return out.split("\n", 1)[0].split()[-1]
 
 
+@cache
 def typst_version() -> str:
-    from importlib.metadata import version
+    """The Typst compiler inside the `typst` wheel (its `sys.version`), not the binding's."""
+    import typst
 
-    return version("typst")
+    found = typst.query(
+        b"#metadata(str(sys.version)) <v>",
+        "<v>",
+        field="value",
+        one=True,
+        ignore_system_fonts=True,
+    )
+    return str(json.loads(found))
 
 
 def builtin_version() -> str:
@@ -72,22 +90,12 @@ def builtin_version() -> str:
 
 
 @cache
-def vega_header_text() -> str:
-    """One CSP meta tag (Quarto's page gets it from here) and the whole Vega bundle, once.
+def vega_bundle() -> str:
+    """The whole Vega bundle (vega, vega-lite, vega-embed), once per process.
 
     vl-convert bundles the JavaScript on every call (≈ 2 s); the result is kept per process,
     and on disk under $BRIEF_ASSET_CACHE (set by the renderer) per vl-convert version.
     """
-    bundle = _vega_bundle()
-    if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
-        raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
-    return (
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        f"<script>\n{bundle}\n</script>\n"
-    )
-
-
-def _vega_bundle() -> str:
     from importlib.metadata import version
 
     import vl_convert as vlc
@@ -96,14 +104,39 @@ def _vega_bundle() -> str:
     name = f"vega-bundle-{version('vl-convert-python')}.js"
     cached = Path(cache_dir) / name if cache_dir else None
     if cached is not None and cached.is_file():
-        return cached.read_text(encoding="utf-8")
-    bundle = vlc.javascript_bundle()
-    if cached is not None:
-        from brief.fsutil import atomic_write
+        bundle = cached.read_text(encoding="utf-8")
+    else:
+        bundle = vlc.javascript_bundle()
+        if cached is not None:
+            from brief.fsutil import atomic_write
 
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cached, bundle)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(cached, bundle)
+    if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
+        raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
     return bundle
+
+
+def vega_header_text() -> str:
+    """The include-in-header file: one CSP meta tag (Quarto's page gets it from here) and
+    one <script> holding only a placeholder. The engines splice the bundle in after the
+    page is written, so neither pandoc nor Quarto parses 0.9 MB of JavaScript (nor sees
+    the literal `<table>` inside it that made Quarto warn "Unable to parse table")."""
+    return (
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f"<script>\n{VEGA_PLACEHOLDER}\n</script>\n"
+    )
+
+
+def splice_vega_bundle(page: Path) -> None:
+    """Replace the one placeholder in the written page with the Vega bundle."""
+    text = page.read_text(encoding="utf-8")
+    found = text.count(VEGA_PLACEHOLDER)
+    if found == 0:
+        return  # the page does not include the Vega header
+    if found > 1:
+        raise AssemblyError(f"{page}: the Vega header was included {found} times, not once")
+    page.write_text(text.replace(VEGA_PLACEHOLDER, vega_bundle()), encoding="utf-8")
 
 
 def write_support_files(cfg: ProjectConfig) -> None:
@@ -121,7 +154,8 @@ def resolve_fonts(cfg: ProjectConfig, fonts_dir: Path | None) -> Path:
     if fonts_dir is not None:
         candidates = [Path(fonts_dir)]
     else:
-        candidates = [cfg.root / p for p in cfg.typst.font_paths] + [cfg.root / "assets" / "fonts"]
+        font_paths = [p for opts in cfg.formats.values() for p in opts.font_paths]
+        candidates = [cfg.root / p for p in font_paths] + [cfg.root / "assets" / "fonts"]
     for folder in candidates:
         if folder.is_dir() and any(folder.glob("LiberationSans-*.ttf")):
             return folder.resolve()
@@ -173,7 +207,22 @@ def run_pandoc(args: list[str], cwd: Path, what: str) -> None:
         raise AssemblyError(f"{cwd}: pandoc failed while writing {what}:\n{tail}")
 
 
-def _common_args(cfg: ProjectConfig, fmt: FormatOptions, meta_file: Path) -> list[str]:
+def _check_citeproc(cfg: ProjectConfig, fmt: OutputFormat) -> None:
+    """The bibliography goes through pandoc's citeproc in both engines: say so when Quarto
+    would hand it to another citation engine instead (Typst's reads no CSL-JSON)."""
+    citeproc = cfg.options(fmt).citeproc
+    if citeproc is None:
+        citeproc = fmt.citeproc
+    if cfg.bibliography and not citeproc:
+        raise AssemblyError(
+            f"{cfg.root}: format.{fmt.quarto} does not set `citeproc: true`, so Quarto would "
+            f"hand {', '.join(cfg.bibliography)} to the {fmt.quarto} format's own citation "
+            "engine (Typst's reads only .bib or .yml: 'unknown bibliography format'); "
+            f"set `citeproc: true` under `format.{fmt.quarto}` in _quarto.yml"
+        )
+
+
+def _common_args(fmt: FormatOptions, meta_file: Path) -> list[str]:
     args = [
         "--from",
         READER,
@@ -207,13 +256,34 @@ def _write_metadata_file(cfg: ProjectConfig) -> Path:
     return path
 
 
-def render_html(
-    cfg: ProjectConfig, source: Path, meta_file: Path, metadata: dict[str, str]
-) -> Path:
-    out = cfg.root / "brief.html"
-    fmt = cfg.html
-    args = [source.name, "--to", "html5", "--embed-resources", "--template", str(HTML_TEMPLATE)]
-    args += _common_args(cfg, fmt, meta_file)
+@dataclass(frozen=True)
+class Job:
+    """What one writer gets: the project, its format, the prepared Markdown and the rest."""
+
+    cfg: ProjectConfig
+    fmt: OutputFormat
+    source: Path
+    meta_file: Path
+    metadata: dict[str, str]
+    fonts: Path
+    timestamp: datetime
+
+    @property
+    def options(self) -> FormatOptions:
+        return self.cfg.options(self.fmt)
+
+    @property
+    def out(self) -> Path:
+        return self.cfg.root / self.fmt.filename(self.cfg.document.stem)
+
+    def pandoc_args(self, template: Path) -> list[str]:
+        args = [self.source.name, "--to", self.fmt.pandoc_writer, "--template", str(template)]
+        return [*args, *_common_args(self.options, self.meta_file)]
+
+
+def write_html(job: Job) -> Path:
+    cfg, fmt = job.cfg, job.options
+    args = [*job.pandoc_args(HTML_TEMPLATE), "--embed-resources"]
     css = [HOUSE_CSS] + [c for c in fmt.css if c != HOUSE_CSS]
     for sheet in css:
         if not (cfg.root / sheet).is_file():
@@ -235,14 +305,14 @@ def render_html(
         has_csp = has_csp or "Content-Security-Policy" in text
     if not has_csp:
         args += ["-V", f"brief-csp={CSP}"]
-    args += _metadata_args(metadata)
-    args += ["--output", out.name]
-    run_pandoc(args, cfg.root, "brief.html")
-    return out
+    args += _metadata_args(job.metadata)
+    args += ["--output", job.out.name]
+    run_pandoc(args, cfg.root, job.out.name)
+    splice_vega_bundle(job.out)
+    return job.out
 
 
-def _typst_variables(cfg: ProjectConfig, fonts: Path) -> list[str]:
-    fmt = cfg.typst
+def _typst_variables(cfg: ProjectConfig, fmt: FormatOptions) -> list[str]:
     margin = fmt.margin or {"x": "2.2cm", "y": "2.4cm"}
     margin_text = "(" + ", ".join(f"{k}: {v}" for k, v in margin.items()) + ",)"
     fonts_wanted = [fmt.mainfont] if fmt.mainfont else []
@@ -271,59 +341,89 @@ def _typst_variables(cfg: ProjectConfig, fonts: Path) -> list[str]:
     return args
 
 
-def render_typst(
-    cfg: ProjectConfig,
-    source: Path,
-    meta_file: Path,
-    metadata: dict[str, str],
-    fonts: Path,
-    timestamp: datetime,
-) -> Path:
+def write_pdf(job: Job) -> Path:
     import typst
 
+    cfg = job.cfg
     typ = cfg.root / "_brief.typ"
-    args = [source.name, "--to", "typst", "--template", str(TYPST_TEMPLATE)]
-    args += _common_args(cfg, cfg.typst, meta_file)
-    args += _typst_variables(cfg, fonts)
-    args += _metadata_args(metadata)
+    args = job.pandoc_args(TYPST_TEMPLATE)
+    args += _typst_variables(cfg, job.options)
+    args += _metadata_args(job.metadata)
     args += ["--output", typ.name]
-    run_pandoc(args, cfg.root, "_brief.typ (for brief.pdf)")
+    run_pandoc(args, cfg.root, f"{typ.name} (for {job.out.name})")
 
+    timestamp = job.timestamp
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=UTC)
-    out = cfg.root / "brief.pdf"
     try:
         pdf = typst.compile(
             str(typ),
             root=str(cfg.root),
-            font_paths=[str(fonts)],
+            font_paths=[str(job.fonts)],
             ignore_system_fonts=True,
             timestamp=int(timestamp.timestamp()),
         )
     except Exception as exc:  # the binding raises its own TypstError (and RuntimeError)
         raise AssemblyError(f"{cfg.root}: typst could not compile {typ.name}: {exc}") from None
-    out.write_bytes(pdf)
-    return out
+    job.out.write_bytes(pdf)
+    return job.out
 
 
-def assemble_builtin(
-    build_dir: Path,
-    *,
-    metadata: dict[str, str],
-    timestamp: datetime,
-    fonts_dir: Path | None = None,
-) -> Assembled:
-    cfg = load_project(build_dir)
-    fonts = resolve_fonts(cfg, fonts_dir)
-    write_support_files(cfg)
-    shutil.rmtree(cfg.root / FILES_DIR, ignore_errors=True)
-    prepared = prepare(cfg.document, cfg.root)
-    meta_file = _write_metadata_file(cfg)
-    sources = {}
-    for fmt in ("html", "typst"):
-        path = cfg.root / f"_brief.{fmt}.md"
-        path.write_text(prepared.render(fmt), encoding="utf-8")
-        sources[fmt] = path
-    html = render_html(cfg, sources["html"], meta_file, metadata)
-    pdf = render_typst(cfg, sources["typst"], meta_file, metadata, fonts, timestamp)
-    return Assembled(html=html, pdf=pdf, engine="builtin", version=builtin_version())
+# One writer per output format (brief.engines.FORMATS): a new format adds one line here.
+WRITERS: dict[str, Callable[[Job], Path]] = {"html": write_html, "pdf": write_pdf}
+
+
+def run_concurrently(work: dict[str, Callable[[], Path]]) -> dict[str, Path]:
+    """Run each format's writer at once (they wait on pandoc and typst, not on Python);
+    the first failure in table order is the one raised."""
+    if len(work) == 1:
+        return {name: run() for name, run in work.items()}
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="brief-writer") as pool:
+        futures = {name: pool.submit(run) for name, run in work.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+class BuiltinEngine:
+    """pandoc 3.9 (pypandoc-binary) + Typst (the `typst` wheel): always available."""
+
+    name = "builtin"
+    priority = 0
+
+    def available(self) -> bool:
+        return True
+
+    def version(self) -> str:
+        return builtin_version()
+
+    def prepare(self) -> None:
+        vega_bundle()
+
+    def assemble(
+        self,
+        build_dir: Path,
+        *,
+        formats: tuple[OutputFormat, ...],
+        metadata: dict[str, str],
+        timestamp: datetime,
+        fonts_dir: Path | None = None,
+    ) -> Assembled:
+        missing = [f.name for f in formats if f.name not in WRITERS]
+        if missing:
+            raise AssemblyError(f"the builtin engine has no writer for format {missing[0]!r}")
+        cfg = load_project(build_dir)
+        for fmt in formats:
+            _check_citeproc(cfg, fmt)
+        fonts = resolve_fonts(cfg, fonts_dir)
+        write_support_files(cfg)
+        shutil.rmtree(cfg.root / FILES_DIR, ignore_errors=True)
+        prepared = prepare(cfg.document, cfg.root)
+        meta_file = _write_metadata_file(cfg)
+        jobs = {}
+        for fmt in formats:
+            source = cfg.root / f"_brief.{fmt.quarto}.md"
+            source.write_text(prepared.render(fmt), encoding="utf-8")
+            jobs[fmt.name] = Job(cfg, fmt, source, meta_file, metadata, fonts, timestamp)
+        outputs = run_concurrently(
+            {name: (lambda job=job: WRITERS[job.fmt.name](job)) for name, job in jobs.items()}
+        )
+        return Assembled(outputs=outputs, engine=self.name, version=self.version())

@@ -9,13 +9,14 @@ engine and listed in `ProjectConfig.ignored`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from brief.engines import AssemblyError
+from brief.engines import FORMATS, SHARED_OPTIONS, AssemblyError, OutputFormat
 
 PROJECT_FILE = "_quarto.yml"
 DEFAULT_DOCUMENT = "brief.qmd"
@@ -37,19 +38,6 @@ METADATA_KEYS = (
     "nocite",
     "toc-title",
 )
-# Options that may sit at the top level or under format.html / format.typst.
-SHARED_OPTIONS = ("toc", "toc-depth", "toc-title", "number-sections")
-HTML_OPTIONS = (*SHARED_OPTIONS, "embed-resources", "include-in-header", "css", "notebook-links")
-TYPST_OPTIONS = (
-    *SHARED_OPTIONS,
-    "papersize",
-    "margin",
-    "mainfont",
-    "fontsize",
-    "font-paths",
-    "section-numbering",
-    "keep-typ",
-)
 PROJECT_OPTIONS = ("type", "render")
 # Understood at the top level of _quarto.yml / front matter (besides METADATA_KEYS).
 TOP_LEVEL = ("project", "format", "execute", *SHARED_OPTIONS)
@@ -61,10 +49,13 @@ _MARGIN_KEYS = ("x", "y", "top", "bottom", "left", "right", "inside", "outside",
 
 @dataclass
 class FormatOptions:
+    """The options of one output format, after Quarto's merge rule (see the module doc)."""
+
     toc: bool = False
     toc_depth: int = 3
     toc_title: str | None = None
     number_sections: bool = False
+    citeproc: bool | None = None  # None: the format's default (OutputFormat.citeproc)
     # HTML
     css: list[str] = field(default_factory=list)
     include_in_header: list[dict[str, str]] = field(default_factory=list)  # {"file"|"text": …}
@@ -83,16 +74,19 @@ class ProjectConfig:
     front_matter: dict[str, Any]
     metadata: dict[str, Any]  # project-level document metadata (front matter overrides it)
     bibliography: list[str]
-    html: FormatOptions
-    typst: FormatOptions
+    formats: dict[str, FormatOptions]  # output format name (FORMATS) → its options
     ignored: list[str]
+
+    def options(self, fmt: OutputFormat | str) -> FormatOptions:
+        return self.formats[fmt if isinstance(fmt, str) else fmt.name]
 
     def vega_header(self) -> Path | None:
         """The include-in-header file the machinery writes (its name mentions `vega`)."""
-        for item in self.html.include_in_header:
-            name = item.get("file")
-            if name and "vega" in Path(name).name.lower():
-                return self.root / name
+        for opts in self.formats.values():
+            for item in opts.include_in_header:
+                name = item.get("file")
+                if name and "vega" in Path(name).name.lower():
+                    return self.root / name
         return None
 
 
@@ -162,75 +156,148 @@ def _format_block(merged: dict[str, Any], name: str, where: str) -> dict[str, An
     return block
 
 
+# --- the options, one parser each -----------------------------------------------------------
+# A parser gets (value, "format.<name>.<option>", where) and returns the checked value.
+Parser = Callable[[Any, str, str], Any]
+
+
 def _bool(value: Any, option: str, where: str) -> bool:
     if isinstance(value, bool):
         return value
     raise _problem(where, f"option `{option}` must be true or false, not {value!r}")
 
 
-def _format_options(merged: dict[str, Any], name: str, where: str) -> FormatOptions:
-    block = _format_block(merged, name, where)
-    opts: dict[str, Any] = {k: merged[k] for k in SHARED_OPTIONS if k in merged}
-    opts.update(block)
-    out = FormatOptions()
-    prefix = f"format.{name}."
-    if "toc" in opts:
-        out.toc = _bool(opts["toc"], prefix + "toc", where)
-    if "number-sections" in opts:
-        out.number_sections = _bool(opts["number-sections"], prefix + "number-sections", where)
-    if "toc-depth" in opts:
-        depth = opts["toc-depth"]
-        if not isinstance(depth, int) or isinstance(depth, bool) or not 1 <= depth <= 6:
-            raise _problem(where, f"option `{prefix}toc-depth` must be 1..6, not {depth!r}")
-        out.toc_depth = depth
-    if opts.get("toc-title") is not None:
-        out.toc_title = str(opts["toc-title"])
-    if name == "html":
-        out.css = [str(c) for c in _as_list(opts.get("css"))]
-        for item in _as_list(opts.get("include-in-header")):
-            if isinstance(item, str):
-                out.include_in_header.append({"file": item})
-            elif isinstance(item, dict) and set(item) <= {"file", "text"} and len(item) == 1:
-                out.include_in_header.append({k: str(v) for k, v in item.items()})
-            else:
-                raise _problem(
-                    where,
-                    f"option `{prefix}include-in-header` entries must be a file name, "
-                    f"{{file: …}} or {{text: …}}, not {item!r}",
-                )
-    if name == "typst":
-        if opts.get("papersize") is not None:
-            paper = str(opts["papersize"]).lower()
-            if not _PAPER.match(paper):
-                raise _problem(where, f"option `{prefix}papersize` {paper!r} is not a paper name")
-            out.papersize = paper
-        margin = opts.get("margin")
-        if margin is not None:
-            if not isinstance(margin, dict):
-                margin = {"x": margin, "y": margin}
-            for key, value in margin.items():
-                if key not in _MARGIN_KEYS or not _LENGTH.match(str(value)):
-                    raise _problem(
-                        where,
-                        f"option `{prefix}margin.{key}` must be a length such as 2cm "
-                        f"(keys: {', '.join(_MARGIN_KEYS)}), not {value!r}",
-                    )
-                out.margin[str(key)] = str(value)
-        if opts.get("mainfont") is not None:
-            out.mainfont = str(opts["mainfont"])
-        if opts.get("fontsize") is not None:
-            size = str(opts["fontsize"])
-            if not _LENGTH.match(size):
-                raise _problem(where, f"option `{prefix}fontsize` must be a length, not {size!r}")
-            out.fontsize = size
-        out.font_paths = [str(p) for p in _as_list(opts.get("font-paths"))]
-        numbering = opts.get("section-numbering")
-        if numbering is not None and str(numbering) != "1.1.1":
+def _one_of(*words: str) -> Parser:
+    """true, false, or one of `words` (e.g. Quarto's `code-copy: hover`)."""
+
+    def parse(value: Any, option: str, where: str) -> bool | str:
+        if isinstance(value, bool) or value in words:
+            return value
+        allowed = ", ".join(("true", "false", *words))
+        raise _problem(where, f"option `{option}` must be one of {allowed}, not {value!r}")
+
+    return parse
+
+
+def _bool_or_names(value: Any, option: str, where: str) -> bool | list[str]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise _problem(where, f"option `{option}` must be true, false or a list of names")
+
+
+def _text(value: Any, option: str, where: str) -> str:
+    return str(value)
+
+
+def _texts(value: Any, option: str, where: str) -> list[str]:
+    return [str(v) for v in _as_list(value)]
+
+
+def _toc_depth(value: Any, option: str, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 6:
+        raise _problem(where, f"option `{option}` must be 1..6, not {value!r}")
+    return value
+
+
+def _includes(value: Any, option: str, where: str) -> list[dict[str, str]]:
+    found = []
+    for item in _as_list(value):
+        if isinstance(item, str):
+            found.append({"file": item})
+        elif isinstance(item, dict) and set(item) <= {"file", "text"} and len(item) == 1:
+            found.append({k: str(v) for k, v in item.items()})
+        else:
             raise _problem(
                 where,
-                f"option `{prefix}section-numbering: {numbering}` is outside the subset "
-                "(the built-in engine numbers sections 1.1.1)",
+                f"option `{option}` entries must be a file name, {{file: …}} or {{text: …}}, "
+                f"not {item!r}",
             )
+    return found
+
+
+def _paper(value: Any, option: str, where: str) -> str:
+    paper = str(value).lower()
+    if not _PAPER.match(paper):
+        raise _problem(where, f"option `{option}` {paper!r} is not a paper name")
+    return paper
+
+
+def _margin(value: Any, option: str, where: str) -> dict[str, str]:
+    margin = value if isinstance(value, dict) else {"x": value, "y": value}
+    for key, length in margin.items():
+        if key not in _MARGIN_KEYS or not _LENGTH.match(str(length)):
+            raise _problem(
+                where,
+                f"option `{option}.{key}` must be a length such as 2cm "
+                f"(keys: {', '.join(_MARGIN_KEYS)}), not {length!r}",
+            )
+    return {str(k): str(v) for k, v in margin.items()}
+
+
+def _length(value: Any, option: str, where: str) -> str:
+    if not _LENGTH.match(str(value)):
+        raise _problem(where, f"option `{option}` must be a length, not {value!r}")
+    return str(value)
+
+
+def _section_numbering(value: Any, option: str, where: str) -> str:
+    if str(value) != "1.1.1":
+        raise _problem(
+            where,
+            f"option `{option}: {value}` is outside the subset "
+            "(the built-in engine numbers sections 1.1.1)",
+        )
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Option:
+    parse: Parser
+    attribute: str | None = None  # the FormatOptions field it fills; None: checked only
+
+
+# Every option a format may honour (OutputFormat.options names which ones it does).
+OPTIONS: dict[str, Option] = {
+    "toc": Option(_bool, "toc"),
+    "toc-depth": Option(_toc_depth, "toc_depth"),
+    "toc-title": Option(_text, "toc_title"),
+    "number-sections": Option(_bool, "number_sections"),
+    "citeproc": Option(_bool, "citeproc"),
+    "embed-resources": Option(_bool),  # the built-in page is always self-contained
+    "include-in-header": Option(_includes, "include_in_header"),
+    "css": Option(_texts, "css"),
+    "minimal": Option(_bool),
+    "notebook-links": Option(_one_of("inline", "global")),
+    "format-links": Option(_bool_or_names),
+    "code-copy": Option(_one_of("hover")),
+    "anchor-sections": Option(_bool),
+    "citations-hover": Option(_bool),
+    "footnotes-hover": Option(_bool),
+    "crossrefs-hover": Option(_bool),
+    "papersize": Option(_paper, "papersize"),
+    "margin": Option(_margin, "margin"),
+    "mainfont": Option(_text, "mainfont"),
+    "fontsize": Option(_length, "fontsize"),
+    "font-paths": Option(_texts, "font_paths"),
+    "section-numbering": Option(_section_numbering),
+    "keep-typ": Option(_bool),  # the built-in engine always keeps _brief.typ
+}
+
+
+def _format_options(merged: dict[str, Any], fmt: OutputFormat, where: str) -> FormatOptions:
+    """Shared options from the top level, then `format.<quarto name>` over them."""
+    opts: dict[str, Any] = {k: merged[k] for k in SHARED_OPTIONS if k in merged}
+    opts.update(_format_block(merged, fmt.quarto, where))
+    out = FormatOptions()
+    for name in fmt.options:
+        if opts.get(name) is None:
+            continue
+        option = OPTIONS[name]
+        value = option.parse(opts[name], f"format.{fmt.quarto}.{name}", where)
+        if option.attribute:
+            setattr(out, option.attribute, value)
     return out
 
 
@@ -240,14 +307,14 @@ def _ignored(merged: dict[str, Any]) -> list[str]:
     project = merged.get("project") or {}
     if isinstance(project, dict):
         ignored += [f"project.{k}" for k in project if k not in PROJECT_OPTIONS]
+    by_quarto = {fmt.quarto: fmt for fmt in FORMATS.values()}
     formats = merged.get("format") or {}
     if isinstance(formats, dict):
         for name, block in formats.items():
-            if name not in ("html", "typst"):
+            if name not in by_quarto:
                 ignored.append(f"format.{name}")
-                continue
-            allowed = HTML_OPTIONS if name == "html" else TYPST_OPTIONS
-            if isinstance(block, dict):
+            elif isinstance(block, dict):
+                allowed = by_quarto[name].options
                 ignored += [f"format.{name}.{k}" for k in block if k not in allowed]
     return sorted(ignored)
 
@@ -292,7 +359,6 @@ def load_project(root: Path) -> ProjectConfig:
         front_matter=front,
         metadata=metadata,
         bibliography=bibliography,
-        html=_format_options(merged, "html", where_doc),
-        typst=_format_options(merged, "typst", where_doc),
+        formats={f.name: _format_options(merged, f, where_doc) for f in FORMATS.values()},
         ignored=_ignored(merged),
     )

@@ -24,21 +24,10 @@ from typing import Any
 
 import yaml
 
-from brief.engines import AssemblyError
+from brief.engines import FORMATS, AssemblyError, OutputFormat
 
 FILES_DIR = "_brief_files"
 FACTS_MIME = "application/vnd.brief.facts+json"
-ORDER = {
-    "html": (
-        "text/markdown",
-        "text/html",
-        "image/svg+xml",
-        "image/png",
-        "image/jpeg",
-        "text/plain",
-    ),
-    "typst": ("text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain"),
-}
 _IMAGE_EXT = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 _MAX_INCLUDE_DEPTH = 20
 
@@ -64,7 +53,7 @@ class Output:
 class Embed:
     notebook: str
     label: str
-    outputs: dict[str, list[Output]]  # format → outputs
+    outputs: dict[str, list[Output]]  # output format name → outputs
 
 
 # --- includes -------------------------------------------------------------------------------
@@ -178,8 +167,8 @@ class Notebooks:
         return found[0]
 
 
-def _choose(data: dict[str, Any], fmt: str) -> str | None:
-    for mime in ORDER[fmt]:
+def _choose(data: dict[str, Any], fmt: OutputFormat) -> str | None:
+    for mime in fmt.mime_order:
         if mime in data:
             return mime
     return None
@@ -197,7 +186,7 @@ def _outputs_for(
                 f"{root}: {notebook}#{label}: the cell raised {ename}: {evalue} "
                 "(the executed notebook holds an error output)"
             )
-    result: dict[str, list[Output]] = {"html": [], "typst": []}
+    result: dict[str, list[Output]] = {name: [] for name in FORMATS}
     if options.get("output") is False or options.get("include") is False:
         return result
     stem = Path(notebook).stem
@@ -205,8 +194,8 @@ def _outputs_for(
         kind = out.get("output_type")
         if kind == "stream":
             item = Output("stream", text=_text(out.get("text", "")), mime=out.get("name", ""))
-            result["html"].append(item)
-            result["typst"].append(item)
+            for found in result.values():
+                found.append(item)
             continue
         if kind not in ("display_data", "execute_result"):
             continue
@@ -214,17 +203,17 @@ def _outputs_for(
         meta = out.get("metadata") or {}
         brief_meta = meta.get("brief") if isinstance(meta.get("brief"), dict) else {}
         alt = str(brief_meta.get("alt") or _text(data.get("text/plain", ""))).strip()
-        for fmt in ("html", "typst"):
+        for fmt in FORMATS.values():
             mime = _choose(data, fmt)
             if mime is None:
                 continue
             value = data[mime]
             if mime == "text/markdown":
-                result[fmt].append(Output("markdown", text=_text(value), mime=mime))
+                result[fmt.name].append(Output("markdown", text=_text(value), mime=mime))
             elif mime == "text/html":
-                result[fmt].append(Output("html", text=_text(value), mime=mime))
+                result[fmt.name].append(Output("html", text=_text(value), mime=mime))
             elif mime == "text/plain":
-                result[fmt].append(Output("text", text=_text(value), mime=mime))
+                result[fmt.name].append(Output("text", text=_text(value), mime=mime))
             else:
                 name = f"{FILES_DIR}/{stem}-{label}-{index}.{_IMAGE_EXT[mime]}"
                 target = root / name
@@ -233,7 +222,7 @@ def _outputs_for(
                     target.write_text(_text(value), encoding="utf-8")
                 else:
                     target.write_bytes(base64.b64decode(_text(value)))
-                result[fmt].append(Output("image", path=name, alt=alt, mime=mime))
+                result[fmt.name].append(Output("image", path=name, alt=alt, mime=mime))
     return result
 
 
@@ -257,7 +246,21 @@ def _typst_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def render_output(item: Output, fmt: str) -> str:
+def _html_image(item: Output) -> str:
+    tag = f'<img class="brief-image" src="{html.escape(item.path)}" alt="{html.escape(item.alt)}">'
+    return _code_block(tag, "{=html}")
+
+
+def _typst_image(item: Output) -> str:
+    call = f"#brief-image({_typst_string(item.path)}, alt: {_typst_string(item.alt)})"
+    return _code_block(call, "{=typst}")
+
+
+# How an image output is written, per pandoc writer (a new writer adds its line here).
+IMAGE_MARKUP = {"html5": _html_image, "typst": _typst_image}
+
+
+def render_output(item: Output, fmt: OutputFormat) -> str:
     if item.kind == "markdown":
         return _code_block(item.text, "{.brief-markdown}")
     if item.kind == "html":
@@ -268,19 +271,12 @@ def render_output(item: Output, fmt: str) -> str:
         name = "stderr" if item.mime == "stderr" else "stdout"
         return _code_block(item.text.rstrip("\n"), f"{{.cell-output-{name}}}")
     if item.kind == "image":
-        if fmt == "html":
-            tag = (
-                f'<img class="brief-image" src="{html.escape(item.path)}" '
-                f'alt="{html.escape(item.alt)}">'
-            )
-            return _code_block(tag, "{=html}")
-        call = f"#brief-image({_typst_string(item.path)}, alt: {_typst_string(item.alt)})"
-        return _code_block(call, "{=typst}")
+        return IMAGE_MARKUP[fmt.pandoc_writer](item)
     raise ValueError(item.kind)
 
 
-def render_embed(embed: Embed, fmt: str) -> str:
-    parts = [render_output(item, fmt) for item in embed.outputs[fmt]]
+def render_embed(embed: Embed, fmt: OutputFormat) -> str:
+    parts = [render_output(item, fmt) for item in embed.outputs[fmt.name]]
     source = f"{embed.notebook}#{embed.label}"
     body = "\n\n".join(parts)
     return f'::::: {{.brief-embed source="{source}"}}\n\n{body}\n\n:::::'
@@ -296,7 +292,7 @@ class Prepared:
     text: str
     embeds: tuple[Embed, ...]
 
-    def render(self, fmt: str) -> str:
+    def render(self, fmt: OutputFormat) -> str:
         rendered = [render_embed(embed, fmt) for embed in self.embeds]
         return _PLACEHOLDER.sub(lambda m: rendered[int(m.group(1))], self.text)
 
