@@ -2,9 +2,10 @@
 at the UN Security Council (sanctions it voted for or applied, vetoes, abstentions, drafts
 to ease sanctions).
 
-It makes one claim testable from the data: nuclear tests were followed by sanctions that
-China voted for, while the missile tests since the last resolution drew none, and China
-has since blocked new sanctions.
+The Sejong brief's claim (Beijing tolerates missile launches but draws a line at nuclear
+tests) is stated as a claim and tested against the record: which nuclear tests drew a
+resolution China voted for, which resolutions answered launches instead, and what China
+has done at the Council since its last vote for sanctions.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import altair as alt
 import pandas as pd
 
 from analysis import charts, narrative, timeline
+from analysis.data import Tables
+from analysis.params import BriefParams
+from analysis.text import join as join_words
+from analysis.text import say
 
 PROVOCATIONS_SOURCE = "csis-provocations"
 RESPONSE_DAYS = 120  # a resolution within this many days of a test counts as its response
@@ -126,7 +131,31 @@ def nuclear_responses(
     )
 
 
-def summary(view: Any, params: Any) -> dict[str, Any]:
+def launch_resolutions(
+    record: pd.DataFrame, responses: pd.DataFrame, provocations: pd.DataFrame
+) -> pd.DataFrame:
+    """Resolutions China voted for that answered launches rather than a nuclear test.
+
+    A resolution answers a nuclear test when it is the first within RESPONSE_DAYS after it
+    (`nuclear_responses`); each other one with CSIS missile events in the RESPONSE_DAYS
+    before it followed launches (`launches` counts them).
+    """
+    res = resolutions(record)
+    answered = set(responses["resolution_date"].dropna())
+    prov = provocations.assign(when=pd.to_datetime(provocations["date"]))
+    rows = []
+    for _, r in res.iterrows():
+        if r["when"] in answered:
+            continue
+        lo = r["when"] - pd.Timedelta(days=RESPONSE_DAYS)
+        before = prov[(prov["when"] >= lo) & (prov["when"] < r["when"])]
+        launches = int((before["category"] == "missile").sum())
+        if launches:
+            rows.append({**r.to_dict(), "launches": launches})
+    return pd.DataFrame(rows, columns=[*res.columns, "launches"])
+
+
+def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
     """The numbers the section states, computed once."""
     prov = provocations_in(view.provocations, params.start, params.as_of)
     record = china_record(view.events, params.start, params.as_of)
@@ -134,16 +163,20 @@ def summary(view: Any, params: Any) -> dict[str, Any]:
     responses = nuclear_responses(view.provocations, view.events, params.start, params.as_of)
     last_res = res.iloc[-1] if not res.empty else None
     since = prov[prov["when"] > last_res["when"]] if last_res is not None else prov.iloc[0:0]
+    after = record[record["when"] > last_res["when"]] if last_res is not None else record
+    nuclear = prov[prov["category"] == "nuclear"]
     return {
         "missiles": int((prov["category"] == "missile").sum()),
-        "nuclear": int((prov["category"] == "nuclear").sum()),
+        "nuclear": len(nuclear),
+        "last_test": nuclear.iloc[-1] if not nuclear.empty else None,
         "responses": responses,
         "answered": int(responses["resolution"].ne("").sum()) if not responses.empty else 0,
+        "launch_resolutions": launch_resolutions(record, responses, view.provocations),
         "last_resolution": last_res,
         "missiles_since": int((since["category"] == "missile").sum()),
         "nuclear_since": int((since["category"] == "nuclear").sum()),
-        "blocks": record[record["stance"].isin(["Vetoed", "Abstained"])],
-        "easing": record[record["stance"] == "Proposed easing"],
+        "blocks": after[after["stance"].isin(["Vetoed", "Abstained"])],
+        "easing": after[after["stance"] == "Proposed easing"],
         "record": record,
     }
 
@@ -151,48 +184,55 @@ def summary(view: Any, params: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- figure
 
 
+def _count(key: str, n: int) -> str:
+    return say(key, n=n, count=narrative.number(n))
+
+
 def title(s: dict[str, Any]) -> str:
-    if s["nuclear"] == 0 and s["last_resolution"] is None:
-        return (
-            f"{narrative.plural(s['missiles'], 'missile event')} and no nuclear test in the window"
+    """The chart's finding: how many nuclear tests drew sanctions, and the launches since."""
+    if s["nuclear"] == 0 or s["last_resolution"] is None:
+        return say(
+            "security.title_quiet", missiles=_count("security.missile_events", s["missiles"])
         )
-    head = (
-        f"{s['answered']} of {narrative.plural(s['nuclear'], 'nuclear test')} drew UNSC sanctions "
-        "China voted for"
+    values = {
+        "y0": int(s["responses"]["test"].min().year),
+        "missiles": _count("security.missile_events", s["missiles_since"]),
+        "since": narrative.fmt_date(s["last_resolution"]["when"], "month"),
+    }
+    if s["answered"] == s["nuclear"]:
+        return say("security.title_all", **values)
+    return say(
+        "security.title_some",
+        answered=narrative.capital(narrative.number(s["answered"])),
+        tests=_count("security.nuclear_tests", s["nuclear"]),
+        **values,
     )
-    if s["last_resolution"] is not None:
-        head += (
-            f"; {narrative.plural(s['missiles_since'], 'missile event')} since "
-            f"{narrative.fmt_date(s['last_resolution']['when'], 'month')} drew none"
-        )
-    return head
 
 
 def figure(view: Any, params: Any) -> charts.Figure:
     s = summary(view, params)
     counts = per_year(view.provocations, params.start, params.as_of)
-    domain = [narrative.iso(params.start), narrative.iso(params.as_of)]
-    x_scale = alt.Scale(domain=domain)
+    counts = charts.slots(charts.annual(counts, params.as_of).assign(band=0), "band", [0])
+    # Stacked by hand (nuclear on missile), so the bars keep their year band.
+    counts = counts.sort_values(["year", "category"], kind="stable")
+    counts["y1"] = counts.groupby("year")["count"].cumsum()
+    counts["y0"] = counts["y1"] - counts["count"]
     cat_scale = charts.color_scale(charts.CATEGORY_COLORS, list(SHOWN))
     bars = (
         alt.Chart(charts.records(counts))
-        .mark_bar(clip=True)
+        .mark_bar(stroke=charts.INK)
         .encode(
-            x=alt.X(
-                "when:T",
-                timeUnit="year",
-                title=None,
-                scale=x_scale,
-                axis=alt.Axis(format="%Y", labels=False, ticks=False),
-            ),
-            y=alt.Y("sum(count):Q", title="Events per year", axis=alt.Axis(tickMinStep=1)),
+            x=charts.time_x(params.start, params.as_of, "slot_start:T"),
+            x2="slot_end:T",
+            **charts.partial_encoding(),
+            y=alt.Y("y0:Q", title="Events per year", axis=alt.Axis(tickMinStep=1)),
+            y2="y1:Q",
             color=alt.Color(
                 "category:N",
                 title="CSIS category",
                 scale=cat_scale,
                 legend=alt.Legend(orient="top", direction="horizontal"),
             ),
-            order=alt.Order("category:N", sort="descending"),
             tooltip=[
                 alt.Tooltip("year:O", title="Year"),
                 alt.Tooltip("category:N", title="Category"),
@@ -210,9 +250,7 @@ def figure(view: Any, params: Any) -> charts.Figure:
         alt.Chart(charts.records(record))
         .mark_point(filled=True, size=110, opacity=0.9)
         .encode(
-            x=alt.X(
-                "when:T", title=None, scale=x_scale, axis=alt.Axis(format="%Y", tickCount="year")
-            ),
+            x=charts.time_x(params.start, params.as_of),
             y=alt.Y("stance:N", title=None, scale=alt.Scale(domain=stance_domain)),
             color=alt.Color(
                 "stance:N",
@@ -247,8 +285,11 @@ def figure(view: Any, params: Any) -> charts.Figure:
     chart = charts.house(
         chart,
         head,
-        "Top: CSIS missile and nuclear events per year (event-days, not missiles). "
-        "Bottom: China's votes and positions on North Korea sanctions.",
+        charts.with_note(
+            "Top: CSIS missile and nuclear events per year (event-days, not missiles). "
+            "Bottom: China's votes and positions on North Korea sanctions.",
+            charts.partial_note(params.as_of, counts),
+        ),
     )
     alt_text = (
         "Two aligned panels: bars of North Korean missile and nuclear events per year, and "
@@ -257,83 +298,201 @@ def figure(view: Any, params: Any) -> charts.Figure:
     )
     src = charts.source_line(
         "CSIS Beyond Parallel, Database of North Korean Provocations; the brief's event table",
-        narrative.cite([PROVOCATIONS_SOURCE, *record["source_id"]]),
+        [PROVOCATIONS_SOURCE, *record["source_id"]],
     )
     return charts.Figure(chart, "security-signals", alt_text, src)
 
 
 # --------------------------------------------------------------------------- sentences
 
+SEJONG = "sejong-2024-11"
 
-def text(view: Any, params: Any) -> str:
+
+def text(view: Tables, params: BriefParams) -> str:
+    """Counts and trend, the tests and the resolutions, the record since, the claim tested."""
+    s = summary(view, params)
+    paragraphs = [
+        " ".join([count_sentence(view, params), trend_sentence(view.provocations, params.as_of)]),
+        " ".join(filter(None, [response_sentence(s), launch_sentence(s)])),
+        " ".join(filter(None, [last_resolution_sentence(s), since_sentence(s)])),
+        claim_sentences(s, view.sources, params.as_of),
+    ]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def count_sentence(view: Tables, params: BriefParams) -> str:
     s = summary(view, params)
     counts = per_year(view.provocations, params.start, params.as_of)
     missiles = counts[counts["category"] == "missile"]
-    csis = narrative.cite([PROVOCATIONS_SOURCE])
-    out = []
-    first = (
-        f"From {narrative.fmt_date(params.start)} to {narrative.fmt_date(params.as_of)}, the CSIS "
-        f"database records {narrative.plural(s['missiles'], 'missile event')} and "
-        f"{narrative.plural(s['nuclear'], 'nuclear test')}"
+    nuclear = (
+        _count("security.nuclear_tests", s["nuclear"])
+        if s["nuclear"]
+        else say("security.no_nuclear")
+    )
+    out = say(
+        "security.counts",
+        start=narrative.fmt_date(params.start),
+        as_of=narrative.fmt_date(params.as_of),
+        missiles=_count("security.missile_events", s["missiles"]),
+        nuclear=nuclear,
+        cite=narrative.cite([PROVOCATIONS_SOURCE]),
     )
     if s["missiles"]:
         top = missiles.loc[missiles["count"].idxmax()]
-        first += f"; missile events peaked at {int(top['count'])} in {int(top['year'])}"
-    out.append(f"{first} {csis}. " + trend_sentence(view.provocations, params.as_of))
-    answers = []
-    for _, r in s["responses"].iterrows():
-        when = narrative.fmt_date(r["test"])
-        if r["resolution"] or pd.notna(r["resolution_date"]):
-            label = f"Resolution {r['resolution']}" if r["resolution"] else "a sanctions resolution"
-            answers.append(
-                narrative.with_cite(
-                    f"The nuclear test of {when} was followed {int(r['days'])} days later by "
-                    f"{label}, adopted with China's vote.",
-                    [PROVOCATIONS_SOURCE, r["source_id"]],
+        out += " " + say("security.peak", year=int(top["year"]), count=int(top["count"]))
+    return out
+
+
+def response_sentence(s: dict[str, Any]) -> str:
+    responses = s["responses"]
+    if responses.empty:
+        return ""
+    hit = responses[responses["resolution_date"].notna()]
+    items = []
+    for _, r in hit.iterrows():
+        values = {"test": narrative.fmt_date(r["test"]), "days": int(r["days"])}
+        if r["resolution"]:
+            items.append(say("security.answer", number=r["resolution"], **values))
+        else:
+            items.append(say("security.answer_unnumbered", **values))
+    tests = _count("security.nuclear_tests", len(responses))
+    ids = list(dict.fromkeys(hit["source_id"]))
+    listed = say("security.resolutions", n=len(items), list=join_words(items))
+    if len(hit) == len(responses):
+        out = say("security.all_answered", tests=tests, days=RESPONSE_DAYS, list=listed)
+    elif hit.empty:
+        return say("security.none_answered", tests=tests, days=RESPONSE_DAYS)
+    else:
+        missed = responses[responses["resolution_date"].isna()]["test"]
+        out = say(
+            "security.some_answered",
+            tests=tests,
+            answered=narrative.number(len(hit)),
+            unanswered=join_words([narrative.fmt_date(t) for t in missed]),
+            days=RESPONSE_DAYS,
+            list=listed,
+        )
+    return narrative.with_cite(out, ids[:3])
+
+
+def launch_sentence(s: dict[str, Any]) -> str:
+    rows = s["launch_resolutions"]
+    if rows.empty:
+        return ""
+    items = [
+        say(
+            "security.resolution_item",
+            number=r["resolution"] or "?",
+            month=narrative.fmt_date(r["when"], "month"),
+        )
+        for _, r in rows.iterrows()
+    ]
+    return say(
+        "security.missile_resolutions",
+        n=len(rows),
+        count=narrative.number(len(rows)),
+        list=say("security.resolutions", n=len(items), list=join_words(items)),
+        cite=narrative.cite(list(dict.fromkeys(rows["source_id"]))[:3]),
+    )
+
+
+def last_resolution_sentence(s: dict[str, Any]) -> str:
+    last = s["last_resolution"]
+    if last is None:
+        return say("security.no_resolution")
+    nuclear = (
+        _count("security.nuclear_tests", s["nuclear_since"])
+        if s["nuclear_since"]
+        else say("security.no_nuclear")
+    )
+    values = {
+        "date": narrative.fmt_date(last["when"]),
+        "cite": narrative.cite([last["source_id"]]),
+        "missiles": _count("security.missile_events", s["missiles_since"]),
+        "nuclear": nuclear,
+    }
+    if last["resolution"]:
+        return say("security.last_resolution", number=last["resolution"], **values)
+    return say("security.last_resolution_unnumbered", **values)
+
+
+def since_sentence(s: dict[str, Any]) -> str:
+    """What China did at the Council after its last vote for sanctions, one clause per kind."""
+    acts, ids = [], []
+    kinds = (
+        ("easing", s["easing"]),
+        ("veto", s["blocks"][s["blocks"]["stance"] == "Vetoed"]),
+        ("abstain", s["blocks"][s["blocks"]["stance"] == "Abstained"]),
+    )
+    for key, rows in kinds:
+        if rows.empty:
+            continue
+        dates = join_words(
+            [
+                narrative.fmt_date(w, p if p != "day" else "month")
+                for w, p in zip(rows["when"], rows["precision"], strict=True)
+            ]
+        )
+        acts.append(say(f"security.act.{key}", dates=dates))
+        ids.append(rows.iloc[0]["source_id"])
+    if not acts:
+        return ""
+    return say("security.since_then", acts=join_words(acts), cite=narrative.cite(ids[:3]))
+
+
+def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> str:
+    """The Sejong brief's claim, where the edition can know it, tested against the record."""
+    if sources and not narrative.known_by(sources, SEJONG, as_of):
+        return ""
+    last = s["last_resolution"]
+    out = [say("security.claim", cite=narrative.cite([SEJONG]))]
+    if last is not None and s["missiles_since"]:
+        out.append(
+            say(
+                "security.claim_missiles_held",
+                missiles=_count("security.missile_events", s["missiles_since"]),
+                since=narrative.fmt_date(last["when"], "month"),
+            )
+        )
+    test = s["last_test"]
+    if test is not None:
+        when = narrative.fmt_date(test["when"])
+        answer = s["responses"][s["responses"]["test"] == test["when"]]
+        answered = not answer.empty and pd.notna(answer.iloc[0]["resolution_date"])
+        recent = (pd.Timestamp(as_of) - test["when"]).days <= RESPONSE_DAYS
+        if answered and s["nuclear_since"] == 0:
+            out.append(say("security.claim_nuclear_untested", last_test=when))
+        elif answered:
+            out.append(
+                say(
+                    "security.claim_nuclear_held",
+                    last_test=when,
+                    number=answer.iloc[0]["resolution"],
                 )
             )
-        else:
-            answers.append(
-                f"For the nuclear test of {when}, the event table records no sanctions "
-                f"resolution within {RESPONSE_DAYS} days {csis}."
-            )
-    out.append(" ".join(answers))
-    record = []
-    last = s["last_resolution"]
-    if last is not None:
-        label = f"Resolution {last['resolution']}" if last["resolution"] else "a resolution"
-        text_ = (
-            f"The last new sanctions resolution China voted for was {label}, on "
-            f"{narrative.fmt_date(last['when'])}. Since then CSIS records "
-            f"{narrative.plural(s['missiles_since'], 'missile event')} and "
-            f"{narrative.plural(s['nuclear_since'], 'nuclear test')}, and the event table "
-            "records no further sanctions resolution."
-        )
-        record.append(narrative.with_cite(text_, [last["source_id"], PROVOCATIONS_SOURCE]))
-    for _, r in s["easing"].iterrows():
-        record.append(f"China proposed easing sanctions {timeline.mention(r)}.")
-    for _, r in s["blocks"].iterrows():
-        verb = "cast a veto" if r["stance"] == "Vetoed" else "abstained"
-        record.append(f"China {verb} {timeline.mention(r)}.")
-    out.append(" ".join(record))
-    return "\n\n".join(p for p in out if p)
+        elif not recent:
+            out.append(say("security.claim_nuclear_failed", last_test=when, days=RESPONSE_DAYS))
+    return " ".join(out)
 
 
 def trend_sentence(provocations: pd.DataFrame, as_of: Any) -> str:
     """Missile events in the latest full year against the year before, and so far this year."""
-    year = pd.Timestamp(as_of).year
-    rows = provocations_in(provocations, f"{year - 2}-01-01", as_of)
-    rows = rows[rows["category"] == "missile"]
-    n = {y: int((rows["year"] == y).sum()) for y in (year - 2, year - 1, year)}
-    csis = narrative.cite([PROVOCATIONS_SOURCE])
-    change = (
-        "the same as"
-        if n[year - 1] == n[year - 2]
-        else ("more than" if n[year - 1] > n[year - 2] else "fewer than")
-    )
-    return (
-        f"Missile events numbered {n[year - 1]} in {year - 1}, {change} the {n[year - 2]} of "
-        f"{year - 2}, and {n[year]} in {year} up to {narrative.fmt_date(as_of)} {csis}."
+    n = trend(provocations, as_of)
+    y2 = pd.Timestamp(as_of).year
+    y1, y0 = y2 - 1, y2 - 2
+    a, b = n[str(y1)], n[str(y0)]
+    kind = "same" if a == b else ("more" if a > b else "fewer")
+    change = say(f"security.change.{kind}", **({} if kind == "same" else {"count": b}))
+    return say(
+        "security.trend",
+        last=_count("security.missile_events", a),
+        y1=y1,
+        change=change,
+        y0=y0,
+        now=_count("security.missile_events", n[str(y2)]),
+        y2=y2,
+        as_of=narrative.fmt_date(as_of, "day").rsplit(" ", 1)[0],
+        cite=narrative.cite([PROVOCATIONS_SOURCE]),
     )
 
 
@@ -344,23 +503,28 @@ def trend(provocations: pd.DataFrame, as_of: Any) -> dict[str, int]:
     return {str(y): int((rows["year"] == y).sum()) for y in (year - 2, year - 1, year)}
 
 
-def facts(view: Any, params: Any) -> dict[str, Any]:
+def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
+    """Year-keyed missile counts, tests answered, launches since the last resolution (by name)."""
     s = summary(view, params)
-    numbers = {
-        "security.missile_events": {
-            "label": f"CSIS missile events since {narrative.iso(params.start)}",
-            "value": s["missiles"],
+    numbers: dict[str, Any] = {}
+    for year, n in trend(view.provocations, params.as_of).items():
+        numbers[f"security.missile_events.{year}"] = {
+            "label": f"CSIS missile events in {year}",
+            "value": n,
             "unit": "count",
-        },
-        "security.nuclear_tests": {
-            "label": f"CSIS nuclear tests since {narrative.iso(params.start)}",
-            "value": s["nuclear"],
-            "unit": "count",
-        },
-        "security.missile_events_since_last_resolution": {
-            "label": "CSIS missile events since the last UNSC sanctions resolution",
+        }
+    y0 = pd.Timestamp(params.start).year
+    numbers[f"security.nuclear_tests_answered.since-{y0}"] = {
+        "label": f"Nuclear tests since {y0} answered by sanctions China voted for",
+        "value": s["answered"],
+        "unit": "count",
+    }
+    last = s["last_resolution"]
+    if last is not None:
+        name = last["resolution"] or narrative.iso(last["when"])
+        numbers[f"security.missile_events_since.{name}"] = {
+            "label": f"CSIS missile events since Resolution {name}",
             "value": s["missiles_since"],
             "unit": "count",
-        },
-    }
+        }
     return {"events": timeline.facts(s["record"]), "numbers": numbers}

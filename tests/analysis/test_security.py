@@ -40,12 +40,66 @@ def test_nuclear_tests_are_matched_to_resolutions():
 def test_text_makes_the_claim_testable():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = security.text(view, params)
-    assert "The last new sanctions resolution China voted for was Resolution 2397" in text
-    assert "China cast a veto on 26 May 2022" in text
-    assert "China abstained on 28 March 2024" in text
+    assert "The last sanctions resolution China voted for was Resolution 2397" in text
+    assert "vetoed a draft resolution that would have tightened them (May 2022)" in text
+    assert "abstained in a sanctions-related vote (March 2024)" in text
     assert "[@csis-provocations]" in text
+    # the seed's claim is a claim, tested against the record
+    assert "The Sejong brief argues that Beijing now tolerates missile launches" in text
+    assert (
+        "The second half is untested: no nuclear test has been recorded since 3 September" in text
+    )
     title = security.title(security.summary(view, params))
-    assert title.startswith("3 of 4 nuclear tests drew UNSC sanctions China voted for")
+    assert title.startswith("Three of four nuclear tests since 2013 drew UN sanctions China")
+
+
+def _with_2094(events):
+    ev = events.copy()
+    ev.loc[len(ev)] = {
+        **{c: "" for c in ev.columns},
+        "event_id": "e94",
+        "date": "2013-03-07",
+        "published": "2013-03-07",
+        "actor_a": "UNSC",
+        "actor_b": "PRK",
+        "event_type": "sanction",
+        "description": "UNSC unanimously adopts Resolution 2094 after the third nuclear test.",
+        "source_id": "src-un",
+        "confidence": "high",
+        "date_precision": "day",
+    }
+    return ev
+
+
+def test_every_nuclear_test_answered_once_the_record_has_2094():
+    view = st.view("2026-02-01", events=_with_2094(st.events()))
+    params = st.params("2026-02-01")
+    s = security.summary(view, params)
+    assert s["answered"] == s["nuclear"] == 4
+    text = security.text(view, params)
+    assert "Each of the four nuclear tests in the window was followed within 120 days" in text
+    assert "Resolutions 2094 (23 days after the test of 12 February 2013)" in text
+    assert security.title(s).startswith("Every nuclear test since 2013 drew UN sanctions")
+
+
+def test_missile_triggered_resolutions_are_named():
+    prov = st.provocations()
+    prov.loc[len(prov)] = ["p98", "2017-11-29", "missile", "ICBM", "2017-11-29", "ICBM", "u"]
+    view, params = st.view("2026-02-01", provocations=prov), st.params("2026-02-01")
+    s = security.summary(view, params)
+    names = list(s["launch_resolutions"]["resolution"])
+    assert "2397" in names and "2375" not in names and "2270" not in names
+    assert "rather than a nuclear test, Resolution 2397 (December 2017)" in security.text(
+        view, params
+    )
+
+
+def test_prose_standard():
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    text = security.text(view, params)
+    for sentence in text.replace("\n\n", " ").split(". "):
+        assert not sentence[:1].isdigit(), sentence
+        assert sentence.count("@") <= 3, sentence
 
 
 def test_per_year_zero_fills_and_chart_holds_counts():
@@ -65,4 +119,4 @@ def test_added_missile_event_changes_the_count():
     prov.loc[len(prov)] = ["p99", "2025-06-01", "missile", "SRBM", "2025-06-01", "SRBM", "u"]
     view, params = st.view("2026-02-01", provocations=prov), st.params("2026-02-01")
     assert security.trend(view.provocations, params.as_of)["2025"] == 2
-    assert "Missile events numbered 2 in 2025" in security.text(view, params)
+    assert "CSIS records two missile events in 2025" in security.text(view, params)
