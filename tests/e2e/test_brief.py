@@ -55,6 +55,7 @@ def facts(edition: Path) -> dict:
 
 
 def figures(page: str) -> list[str]:
+    """The built-in engine's figures (Quarto writes `<figure class="quarto-float …">`)."""
     return re.findall(r'<figure id="fig-[^"]+".*?</figure>', page, flags=re.S)
 
 
@@ -193,7 +194,7 @@ def test_pdf_pages_render_as_images(editions, tmp_path):
 
 def test_same_inputs_give_the_same_bytes_from_another_folder(editions, tmp_path):
     other = copy_project(REPO, tmp_path / "elsewhere" / "checkout")
-    done = brief(other, "render")
+    done = brief(other, "render", "--engine", "builtin")
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     for name in ["brief.html", "brief.pdf", "facts.json"]:
@@ -303,7 +304,7 @@ def test_a_changed_trade_value_reaches_the_narrative_and_the_chart(tmp_path):
     ]
     assert changed != rows, "the GACC 2025 row was not found"
     trade.write_text("\n".join(changed) + "\n", encoding="utf-8")
-    done = brief(project, "render")
+    done = brief(project, "render", "--engine", "builtin")
     assert done.returncode == 0, done.stderr
     page = (Path(last_line(done.stdout)) / "brief.html").read_text()
     assert "US$2,800 million in 2025" in text_of(page) or "US$2,799.5 million in 2025" in text_of(
@@ -368,3 +369,33 @@ def test_rendering_a_shipped_edition_from_this_checkout_is_a_no_op_or_a_clear_re
     if done.returncode != 0:
         assert "--edition" in done.stderr and "--force" in done.stderr
     assert (project / "output" / "2025-04-08" / "brief.pdf").read_bytes() == before
+
+
+@pytest.mark.skipif(
+    shutil.which("quarto") is None, reason="no `quarto` on PATH: the real-Quarto edition is skipped"
+)
+def test_a_quarto_edition_draws_every_chart_offline_and_has_the_builtin_pdfs_sections(editions):
+    """`--engine quarto`: the same charts drawn offline, a page under 1.5 MB, and the PDF's
+    section titles and figure captions as in the built-in engine's PDF."""
+    builtin = editions.default
+    done = brief(editions.project, "render", "--engine", "quarto", "--edition", "quarto-check")
+    assert done.returncode == 0, done.stderr
+    edition = Path(last_line(done.stdout))
+    page_path = edition / "brief.html"
+    page = page_path.read_text(encoding="utf-8")
+    charts = page.count('class="vega-chart"')
+    assert charts == (builtin / "brief.html").read_text(encoding="utf-8").count(
+        'class="vega-chart"'
+    )
+    result = browser.load(page_path, budget_ms=20000)
+    drawn = re.findall(r'<div class="vega-chart[^"]*"[^>]*>\s*<svg', result.dom)
+    assert len(drawn) == charts, f"{len(drawn)} of {charts} charts drew"
+    assert result.page_requests == [], f"the page asked the network for {result.page_requests}"
+    assert page_path.stat().st_size < 1_500_000
+    quarto_text, builtin_text = pdf_text(edition), pdf_text(builtin)
+    for section in SECTIONS:
+        assert section in quarto_text, section
+    captions = re.findall(r"Figure \d+: [^.]{10,60}", builtin_text)
+    assert len(captions) >= 6
+    for caption in captions:
+        assert caption in quarto_text, caption

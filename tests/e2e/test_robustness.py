@@ -39,6 +39,9 @@ pytestmark = pytest.mark.slow
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
+# Every render here is checked against the built-in engine's page (script counts, markup).
+BUILTIN = ("--engine", "builtin")
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -107,7 +110,7 @@ class Project:
 def earlier(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A scratch copy of the real project with one real published edition (the default)."""
     root = copy_project(REPO, tmp_path_factory.mktemp("robust") / "project")
-    done = brief(root, "render", "--quiet")
+    done = brief(root, "render", *BUILTIN, "--quiet")
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     assert (edition / "brief.html").is_file() and (root / "output" / "index.html").is_file()
@@ -436,7 +439,7 @@ def assert_names(message: str, expect: Expect) -> None:
 @pytest.mark.parametrize("case", list(BAD_DATA), ids=list(BAD_DATA))
 def test_bad_data_is_refused_naming_file_line_column_value_and_rule(project, case):
     expect = BAD_DATA[case](project.root)
-    done = brief(project.root, "render")
+    done = brief(project.root, "render", *BUILTIN)
     assert done.returncode == EXIT_BAD_INPUT, done.stderr
     assert done.stdout == ""
     assert "nothing was rendered" in done.stderr
@@ -537,7 +540,7 @@ BAD_PARAMS: dict[str, Callable[[Path], tuple[list[str], list[str]]]] = {
 @pytest.mark.parametrize("case", list(BAD_PARAMS), ids=list(BAD_PARAMS))
 def test_bad_parameters_are_refused_naming_the_parameter(project, tmp_path, case):
     args, words = BAD_PARAMS[case](tmp_path)
-    done = brief(project.root, "render", *args)
+    done = brief(project.root, "render", *BUILTIN, *args)
     assert done.returncode == EXIT_BAD_INPUT, done.stderr
     assert done.stdout == ""
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
@@ -571,7 +574,7 @@ def test_a_raising_notebook_names_notebook_cell_and_exception_and_keeps_it(proje
     cell["source"] = f"#| label: {label}\nraise LookupError('no watch list today')\n"
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
 
-    done = brief(project.root, "render", "--edition", "broken-notebook")
+    done = brief(project.root, "render", *BUILTIN, "--edition", "broken-notebook")
     assert done.returncode == EXIT_FAILED, done.stderr
     message = done.stderr
     assert "notebook 06_watchlist.ipynb" in message
@@ -614,7 +617,7 @@ def render_on_tmpfs(
     command runs in a user and mount namespace (`unshare -rm`) that mounts it. As root in
     CI a refused mount fails the test; only when no mechanism works does it skip, saying why.
     """
-    command = [sys.executable, "-m", "brief.cli", "render", "--project", str(project)]
+    command = [sys.executable, "-m", "brief.cli", "render", *BUILTIN, "--project", str(project)]
     command += ["--output-dir", str(output_dir)]
     refused = "not running as root"
     if os.geteuid() == 0:
@@ -736,7 +739,7 @@ def hostile(earlier: Project, tmp_path_factory: pytest.TempPathFactory) -> Hosti
 
 def render_hostile(hostile: Hostile) -> Path:
     """The hostile edition (rendered by the interruption test, or here; then up to date)."""
-    done = brief(hostile.root, "render", "--quiet")
+    done = brief(hostile.root, "render", *BUILTIN, "--quiet")
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     assert edition.name == hostile.name
@@ -759,7 +762,7 @@ def test_sigterm_mid_render_exits_130_leaves_nothing_and_the_next_render_works(h
         args = ["--edition", "after-interruption"]
     entries, snapshot = tree_entries(hostile.output), tree_digest(hostile.output)
     process = subprocess.Popen(
-        [sys.executable, "-m", "brief.cli", "render", "--project", str(root), *args],
+        [sys.executable, "-m", "brief.cli", "render", *BUILTIN, "--project", str(root), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -792,7 +795,7 @@ def test_sigterm_mid_render_exits_130_leaves_nothing_and_the_next_render_works(h
     for entry in (root / ".brief" / "cache" / "notebooks").glob("[!.]*"):  # whole entries only
         assert json.loads((entry / "executed.ipynb").read_text(encoding="utf-8"))["cells"]
 
-    again = brief(root, "render", "--quiet", *args)
+    again = brief(root, "render", *BUILTIN, "--quiet", *args)
     assert again.returncode == 0, again.stderr
     edition = Path(last_line(again.stdout))
     assert (edition / "brief.html").is_file() and (edition / "brief.pdf").is_file()
