@@ -3,14 +3,24 @@
 One look for every chart: Liberation Sans (the font vl-convert measures with and the PDF
 embeds), the Okabe–Ito colour-blind-safe palette with one fixed colour per partner and per
 trade series, a width that fits a ~700 px page and an A4 column, a title that states the
-finding, tooltips for the HTML page, and alt text. Builders return a `Figure`; a notebook
-cell shows it with `emit.chart(fig.chart, fig.name, fig.alt)` then `emit.markdown(fig.source)`.
+finding, tooltips for the HTML page, and alt text that is also the spec's `description`.
+
+One time encoding for every dated chart (`time_x`): a UTC time scale over whole calendar
+years, ticks on the year boundaries and each year's label centred in its band. Annual
+values sit inside their year's band (bars from 1 January to 31 December, points at
+mid-year), so a dated event rule falls inside the year it happened in. A year the edition
+date cuts short is drawn pale with a dashed outline and said in the subtitle. Timelines
+carry labelled context periods (`CONTEXT_PERIODS`), each with the source it rests on.
+
+Builders return a `Figure`; a notebook cell shows it with `emit.chart(fig.chart, fig.name,
+fig.alt)` then `emit.markdown(fig.source)`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +33,9 @@ FONT = "Liberation Sans"
 WIDTH = 600
 HEIGHT = 240
 TITLE_CHARS = 78
+LABEL_SIZE = 10  # rule and period labels: horizontal, never rotated
+LABEL_ROW = 13  # px between staggered label rows above a plot
+CHAR_PX = 5.6  # average advance of a LABEL_SIZE Liberation Sans character, for staggering
 
 # Okabe & Ito (2008), "Color Universal Design"; one colour per partner, series and category,
 # declared with them in `analysis.registry`.
@@ -31,6 +44,51 @@ GREY = registry.GREY
 PARTNER_COLORS = registry.partner_colours()
 SERIES_COLORS = registry.series_colours()
 CATEGORY_COLORS = registry.category_colours()
+INK = "#222222"
+BAND_FILL = "#000000"
+BAND_OPACITY = 0.05
+
+
+@dataclass(frozen=True)
+class Period:
+    """A context period drawn on the timelines: a labelled band, or a rule when one day.
+
+    `source_id` documents the start, `end_source_id` the end; an edition draws the period
+    only once its start source is published, and runs it to the edition date until the
+    end is known.
+    """
+
+    label: str
+    start: str
+    end: str | None
+    source_id: str
+    end_source_id: str | None = None
+
+    def is_day(self) -> bool:
+        return self.end == self.start
+
+
+CONTEXT_PERIODS: tuple[Period, ...] = (
+    Period("Hanoi summit fails", "2019-02-28", "2019-02-28", "politico-2019-02-28-hanoi"),
+    Period(
+        "Border closed",
+        "2020-01-31",
+        "2023-08-22",
+        "yonhap-2020-01-31",
+        "kyodo-2023-08-flights",
+    ),
+    Period("Ukraine war", "2022-02-24", None, "channel4-2022-02-24-invasion"),
+    Period("Treaty with Russia", "2024-06-19", "2024-06-19", "afp-2024-06-19-treaty"),
+)
+
+# Watch-list statuses: a shape and a word, then a colour (colour is never the only cue).
+STATUS_MARKS = {
+    "moved": ("▲", OKABE_ITO["bluish_green"]),
+    "signs_of_movement": ("►", OKABE_ITO["orange"]),
+    "no_movement": ("■", GREY),
+    "reversed": ("▼", OKABE_ITO["vermillion"]),
+    "no_report": ("○", GREY),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +99,10 @@ class Figure:
     name: str
     alt: str
     source: str
+
+    def __post_init__(self) -> None:
+        # Screen readers and Vega's SVG read the spec's description: the alt text, once.
+        object.__setattr__(self, "chart", self.chart.properties(description=self.alt))
 
     def spec(self) -> dict[str, Any]:
         return self.chart.to_dict()
@@ -108,16 +170,146 @@ def records(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
-def time_x(start: Any, as_of: Any, field: str = "when:T") -> alt.X:
-    """The window's time axis, from `start` to `as_of`, labelled by year."""
-    from analysis import narrative
+def _day(value: Any) -> dt.date:
+    return pd.Timestamp(value).date()
 
+
+def year_domain(start: Any, as_of: Any) -> tuple[dt.date, dt.date]:
+    """Whole calendar years: 1 January of the start year to 1 January after the edition's."""
+    return dt.date(_day(start).year, 1, 1), dt.date(_day(as_of).year + 1, 1, 1)
+
+
+def year_axis(start: Any, as_of: Any, width: int = WIDTH) -> alt.Axis:
+    """Ticks on the year boundaries, each year's label centred in its band."""
+    lo, hi = year_domain(start, as_of)
+    years = list(range(lo.year, hi.year))
+    band = width / max(1, len(years))
+    step = 1 if band >= 34 else 2
+    return alt.Axis(
+        values=[alt.DateTime(year=y, month=1, date=1, utc=True) for y in years],
+        format="%Y",
+        formatType="utc",
+        labelAlign="center",
+        labelOffset=band / 2,
+        labelExpr=f"utcyear(datum.value) % {step} == 0 ? datum.label : ''",
+        labelAngle=0,
+        grid=True,
+        gridColor="#EEEEEE",
+    )
+
+
+def time_x(start: Any, as_of: Any, field: str = "when:T", width: int = WIDTH) -> alt.X:
+    """The one time axis of the brief's dated charts (timelines, annual bars, rules)."""
+    lo, hi = year_domain(start, as_of)
     return alt.X(
         field,
         title=None,
-        scale=alt.Scale(domain=[narrative.iso(start), narrative.iso(as_of)]),
-        axis=alt.Axis(format="%Y", tickCount="year"),
+        scale=alt.Scale(type="utc", domain=[lo.isoformat(), hi.isoformat()]),
+        axis=year_axis(start, as_of, width),
     )
+
+
+def is_partial(year: int, as_of: Any) -> bool:
+    """Whether the edition date cuts `year` short."""
+    day = _day(as_of)
+    return year == day.year and (day.month, day.day) != (12, 31)
+
+
+def annual(frame: pd.DataFrame, as_of: Any, year: str = "year") -> pd.DataFrame:
+    """Annual rows placed in their year's band: `year_start`, `year_end`, `year_mid` (ISO
+    dates on `time_x`), `partial` (the edition date cuts the year short)."""
+    out = frame.copy()
+    years = out[year].astype(int)
+    out["year_start"] = [f"{y:04d}-01-01" for y in years]
+    out["year_end"] = [f"{y + 1:04d}-01-01" for y in years]
+    out["year_mid"] = [f"{y:04d}-07-02" for y in years]
+    out["partial"] = [is_partial(y, as_of) for y in years]
+    return out
+
+
+def slots(frame: pd.DataFrame, group: str, order: Sequence[str], pad: float = 0.1) -> pd.DataFrame:
+    """Side-by-side bars inside each year band: `slot_start`, `slot_end` per `group` value."""
+    out = frame.copy()
+    width = (1 - 2 * pad) / max(1, len(order))
+    starts, ends = [], []
+    for y, g in zip(out["year_start"], out[group], strict=True):
+        day0 = pd.Timestamp(y)
+        days = (day0 + pd.DateOffset(years=1) - day0).days
+        i = list(order).index(g)
+        starts.append((day0 + pd.Timedelta(days=days * (pad + i * width))).strftime("%Y-%m-%d"))
+        ends.append((day0 + pd.Timedelta(days=days * (pad + (i + 1) * width))).strftime("%Y-%m-%d"))
+    out["slot_start"], out["slot_end"] = starts, ends
+    return out
+
+
+def partial_encoding() -> dict[str, Any]:
+    """Pale fill and a dashed outline for a year the edition date cuts short."""
+    return {
+        "fillOpacity": alt.condition(alt.datum.partial, alt.value(0.35), alt.value(1.0)),
+        "strokeDash": alt.condition(alt.datum.partial, alt.value([3, 2]), alt.value([1, 0])),
+        "strokeWidth": alt.condition(alt.datum.partial, alt.value(1), alt.value(0)),
+    }
+
+
+def partial_note(as_of: Any, rows: pd.DataFrame | None = None) -> str:
+    """The subtitle's word on the last year, when the edition date cuts it short and the
+    chart draws it (`rows` from `annual`: any partial row)."""
+    from analysis import narrative
+
+    day = _day(as_of)
+    if not is_partial(day.year, as_of):
+        return ""
+    if rows is not None and not bool(rows.get("partial", pd.Series(dtype=bool)).any()):
+        return ""
+    return (
+        f"{day.year} is partial (to {narrative.fmt_date(day)}), drawn pale with a dashed outline."
+    )
+
+
+def with_note(subtitle: str, *notes: str) -> str:
+    return " ".join([subtitle, *[n for n in notes if n]])
+
+
+def baseline_note(lowest: float, unit: str = "") -> str:
+    """Say a value axis that does not start at zero."""
+    if not lowest:
+        return ""
+    value = f"{lowest:g}{unit}"
+    return f"The vertical axis starts at {value}, not zero."
+
+
+def edition_layer(as_of: Any, height: int) -> Any:
+    """A light band after the edition date: the rest of the year is not yet known."""
+    day = _day(as_of)
+    end = dt.date(day.year + 1, 1, 1)
+    if (end - day).days <= 1:
+        return None
+    frame = pd.DataFrame([{"start": day.isoformat(), "end": end.isoformat(), "text": "later"}])
+    return (
+        alt.Chart(frame)
+        .mark_rect(color="#F2F2F2")
+        .encode(x=alt.X("start:T"), x2="end:T", y=alt.value(0), y2=alt.value(height))
+    )
+
+
+def _rows(items: list[tuple[dt.date, str]], start: Any, as_of: Any, width: int) -> list[int]:
+    """Greedy rows for labels printed left-aligned at their dates, so none overlap."""
+    lo, hi = year_domain(start, as_of)
+    span = (hi - lo).days or 1
+    ends: list[float] = []
+    rows = []
+    for when, text in items:
+        x = (when - lo).days / span * width
+        right = x + len(text) * CHAR_PX + 8
+        for row, edge in enumerate(ends):
+            if x > edge:
+                ends[row] = right
+                rows.append(row)
+                break
+        else:
+            ends.append(right)
+            rows.append(len(ends) - 1)
+    return rows
 
 
 def lane_y(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Y:
@@ -145,28 +337,140 @@ def event_tooltips() -> list[alt.Tooltip]:
     ]
 
 
-def marker_layer(markers: pd.DataFrame) -> Any:
-    """Dashed vertical rules at dated events, labelled once per group.
+def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> Any:
+    """Dashed vertical rules at dated events, labelled once per group above the plot.
 
     `markers` has `when` (date), `marker` (the event, for the tooltip) and `tag` (the text
     printed beside the rule; empty for rules that share a label with an earlier one).
+    Labels are horizontal and staggered in rows so that none overlaps another.
     """
-    base = alt.Chart(records(markers))
+    data = records(markers)
+    data = data.assign(when=[_day(w).isoformat() for w in markers["when"]])
+    tagged = [(_day(w), str(t)) for w, t in zip(markers["when"], markers["tag"], strict=True)]
+    labelled = [(w, t) for w, t in tagged if t]
+    rows = iter(_rows(labelled, start, as_of, WIDTH))
+    data["row"] = [next(rows) if t else -1 for _, t in tagged]
+    data["top"] = [-(r + 1) * LABEL_ROW + 3 if r >= 0 else 0 for r in data["row"]]
+    base = alt.Chart(data)
     rules = base.mark_rule(strokeDash=[4, 3], color=GREY, strokeWidth=1).encode(
         x=alt.X("when:T"),
+        y=alt.Y("top:Q", scale=None),
+        y2=alt.value(height),
         tooltip=[
-            alt.Tooltip("when:T", title="Date", format="%d %b %Y"),
+            alt.Tooltip("when:T", title="Date", format="%d %b %Y", formatType="utc"),
             alt.Tooltip("marker:N", title="Event"),
         ],
     )
     labels = (
         base.transform_filter(alt.datum.tag != "")
-        .mark_text(
-            angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=9, color="#444444"
-        )
-        .encode(x=alt.X("when:T"), y=alt.value(2), text="tag:N")
+        .mark_text(align="left", baseline="bottom", dx=3, fontSize=LABEL_SIZE, color="#333333")
+        .encode(x=alt.X("when:T"), y=alt.Y("top:Q", scale=None), text="tag:N")
     )
     return rules + labels
+
+
+def context_periods(start: Any, as_of: Any, sources: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The context periods an edition may draw: begun by `as_of`, with a source published by
+    then; a period whose end is not yet known (or not yet published) runs to `as_of`."""
+    from analysis import narrative
+
+    lo, hi = _day(start), _day(as_of)
+    sources = sources or {}
+    rows = []
+    for p in CONTEXT_PERIODS:
+        first = _day(p.start)
+        if first > hi or not narrative.known_by(sources, p.source_id, as_of):
+            continue
+        end_known = (
+            p.end is not None
+            and _day(p.end) <= hi
+            and narrative.known_by(sources, p.end_source_id or p.source_id, as_of)
+        )
+        last = _day(p.end) if end_known else hi
+        if last < lo:
+            continue
+        if p.is_day():
+            when = narrative.fmt_date(first)
+        elif end_known:
+            when = f"{narrative.fmt_date(first, 'month')} – {narrative.fmt_date(last, 'month')}"
+        else:
+            when = f"since {narrative.fmt_date(first, 'month')}"
+        rows.append(
+            {
+                "label": p.label,
+                "start": max(first, lo).isoformat(),
+                "end": (last + dt.timedelta(days=1)).isoformat(),
+                "day": p.is_day(),
+                "period": when,
+                "source_id": p.source_id,
+                "ids": [i for i in (p.source_id, p.end_source_id if end_known else None) if i],
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["label", "start", "end", "day", "period", "source_id", "ids"]
+    )
+
+
+def context_layer(periods: pd.DataFrame, start: Any, as_of: Any, height: int) -> Any | None:
+    """Context periods above the plot, each in its own row: a label over a bar spanning the
+    period (a tick for a one-day event), with a faint band (or a rule) down through the plot."""
+    if periods.empty:
+        return None
+    data = periods.drop(columns=["ids"]).copy()
+    lo, hi = year_domain(start, as_of)
+    span = (hi - lo).days or 1
+    items = []
+    for first, end, text in zip(data["start"], data["end"], data["label"], strict=True):
+        width_days = (_day(end) - _day(first)).days
+        chars = max(len(str(text)), round(width_days / span * WIDTH / CHAR_PX))
+        items.append((_day(first), "x" * chars))
+    row = LABEL_ROW + 4
+    data["top"] = [-(r + 1) * row + 3 for r in _rows(items, start, as_of, WIDTH)]
+    data["bar_top"] = data["top"] + 2
+    data["bar_bottom"] = data["top"] + 5
+    tooltip = [
+        alt.Tooltip("label:N", title="Context"),
+        alt.Tooltip("period:N", title="When"),
+        alt.Tooltip("source_id:N", title="Source"),
+    ]
+    base = alt.Chart(records(data))
+    shade = (
+        base.transform_filter("!datum.day")
+        .mark_rect(color=BAND_FILL, opacity=BAND_OPACITY)
+        .encode(
+            x=alt.X("start:T"), x2="end:T", y=alt.value(0), y2=alt.value(height), tooltip=tooltip
+        )
+    )
+    rules = (
+        base.transform_filter("datum.day")
+        .mark_rule(color="#8C8C8C", strokeWidth=1.2, strokeDash=[2, 2])
+        .encode(x=alt.X("start:T"), y=alt.value(0), y2=alt.value(height), tooltip=tooltip)
+    )
+    bars = base.mark_rect(color="#6E6E6E").encode(
+        x=alt.X("start:T"),
+        x2="end:T",
+        y=alt.Y("bar_top:Q", scale=None),
+        y2=alt.Y2("bar_bottom:Q"),
+        tooltip=tooltip,
+    )
+    ticks = (
+        base.transform_filter("datum.day")
+        .mark_rule(color="#6E6E6E", strokeWidth=2)
+        .encode(x=alt.X("start:T"), y=alt.Y("bar_top:Q", scale=None), y2=alt.value(0))
+    )
+    labels = base.mark_text(
+        align="left",
+        baseline="bottom",
+        dx=0,
+        fontSize=LABEL_SIZE,
+        fontStyle="italic",
+        color="#333333",
+    ).encode(x=alt.X("start:T"), y=alt.Y("top:Q", scale=None), text="label:N", tooltip=tooltip)
+    return shade + rules + bars + ticks + labels
+
+
+def context_ids(periods: pd.DataFrame) -> list[str]:
+    return [i for ids in periods.get("ids", []) for i in ids]
 
 
 def data_of(chart_or_spec: Any) -> list[dict[str, Any]]:
@@ -191,9 +495,30 @@ def data_of(chart_or_spec: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def source_line(text: str, citation: str) -> str:
-    """'Source: <text> [@id].' — the line under every chart."""
-    line = f"Source: {text}"
-    if citation:
-        line += f" {citation}"
-    return line + "."
+def source_line(what: str, ids: Iterable[Any]) -> str:
+    """The one short line under a figure or table: what it draws on and how many sources,
+    the full list being in the References. The sources are cited in a hidden span, so the
+    References list them (the engines drop the span after citeproc; CSS hides it too).
+    """
+    from analysis import narrative
+
+    cited = narrative.cite(ids)
+    n = cited.count("@")
+    if n == 0:
+        return f"Source: {what}."
+    count = "one source" if n == 1 else f"{n} sources"
+    word = "Sources" if n > 1 or " and " in what or ";" in what else "Source"
+    return f"{word}: {what}, {count}; see References. [{cited}]{{.brief-nocite}}"
+
+
+def status_mark(status: str, label: str) -> str:
+    """A watch-list status as Markdown: its shape and its word, coloured by class."""
+    shape, _ = STATUS_MARKS[status]
+    return f"[{shape}\\ {label}]{{.brief-status .status-{status.replace('_', '-')}}}"
+
+
+def status_legend(names: dict[str, str], shown: Iterable[str] | None = None) -> str:
+    """The key under the watch-list table: every status's shape and word."""
+    keep = list(shown) if shown is not None else list(names)
+    parts = [status_mark(code, names[code]) for code in STATUS_MARKS if code in keep]
+    return "Key: " + " · ".join(parts) + "."

@@ -100,7 +100,9 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
         narrative.fmt_date(w, p) for w, p in zip(data["when"], data["precision"], strict=True)
     ]
     kinds = ["Summit", "Treaty step", "Military cooperation", "Senior visit"]
-    chart = (
+    height = 190
+    periods = charts.context_periods(params.start, params.as_of, view.sources)
+    points = (
         alt.Chart(charts.records(data))
         .mark_point(filled=True, opacity=0.85)
         .encode(
@@ -120,21 +122,27 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
             color=charts.partner_color(lanes),
             tooltip=charts.event_tooltips(),
         )
-        .properties(width=charts.WIDTH, height=190)
+    )
+    context = charts.context_layer(periods, params.start, params.as_of, height)
+    chart = (points if context is None else alt.layer(context, points)).properties(
+        width=charts.WIDTH, height=height
     )
     lt = leader_time(view.events, params.as_of)
     title = milestones_title(view.events, params)
     chart = charts.house(
         chart,
         title,
-        "North Korea's summits, treaty steps, military cooperation and senior visits, by partner.",
+        "North Korea's summits, treaty steps, military cooperation and senior visits, by "
+        "partner; grey bands and rules mark context periods.",
     )
     alt_text = (
         "Timeline with a Russia lane and a China lane marking summits, treaty steps, military "
         f"cooperation and senior visits from {pd.Timestamp(params.start).year} to "
         f"{lt['to']}. {title}."
     )
-    src = charts.source_line("the brief's event table", narrative.cite(data["source_id"]))
+    src = charts.source_line(
+        "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
+    )
     return charts.Figure(chart, "pivot-milestones", alt_text, src)
 
 
@@ -156,12 +164,19 @@ def milestones_title(events: pd.DataFrame, params: Any) -> str:
 def leader_figure(view: Any, params: Any) -> charts.Figure:
     data = summits_per_year(view.events, params.start, params.as_of)
     names = list(dict.fromkeys(data["partner_name"]))
+    data = charts.slots(charts.annual(data, params.as_of).assign(band=0), "band", [0])
+    # Stacked by hand, so the bars keep their year band on the shared time axis.
+    data["y1"] = data.groupby("year")["summits"].cumsum()
+    data["y0"] = data["y1"] - data["summits"]
     chart = (
         alt.Chart(charts.records(data))
-        .mark_bar()
+        .mark_bar(stroke=charts.INK)
         .encode(
-            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("summits:Q", title="Kim's summits", axis=alt.Axis(tickMinStep=1)),
+            x=charts.time_x(params.start, params.as_of, "slot_start:T"),
+            x2="slot_end:T",
+            **charts.partial_encoding(),
+            y=alt.Y("y0:Q", title="Kim's summits", axis=alt.Axis(tickMinStep=1)),
+            y2="y1:Q",
             color=alt.Color(
                 "partner_name:N",
                 title="With",
@@ -177,12 +192,16 @@ def leader_figure(view: Any, params: Any) -> charts.Figure:
     )
     lt = leader_time(view.events, params.as_of)
     title = leader_title(lt)
-    chart = charts.house(chart, title, "Leader-level meetings per calendar year, by partner.")
+    subtitle = charts.with_note(
+        "Leader-level meetings per calendar year, by partner.",
+        charts.partial_note(params.as_of, data),
+    )
+    chart = charts.house(chart, title, subtitle)
     alt_text = f"Stacked bars of Kim Jong Un's summits per year by partner. {title}."
     ev = timeline.prepare(view.events)
     ev = timeline.window(ev[ev["event_type"] == "summit"], params.start, params.as_of)
     ev = timeline.involving(ev, timeline.SUBJECT)
-    src = charts.source_line("the brief's event table", narrative.cite(ev["source_id"]))
+    src = charts.source_line("the brief's event table", ev["source_id"])
     return charts.Figure(chart, "pivot-leader-time", alt_text, src)
 
 

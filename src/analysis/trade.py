@@ -222,17 +222,11 @@ def _join_markers(names: pd.Series) -> str:
 # --------------------------------------------------------------------------- figures
 
 
-def year_axis(params: Any) -> alt.Axis:
-    """Ticks and labels at mid-year, where the annual values sit."""
-    lo, hi = pd.Timestamp(params.start).year, pd.Timestamp(params.as_of).year
-    step = 1 if hi - lo <= 14 else 2
-    values = [alt.DateTime(year=y, month=7, date=1) for y in range(lo, hi + 1, step)]
-    return alt.Axis(values=values, format="%Y", grid=False)
-
-
-def _year_axis_rows(rows: pd.DataFrame, lead: str) -> pd.DataFrame:
+def _year_axis_rows(rows: pd.DataFrame, lead: str, as_of: Any) -> pd.DataFrame:
+    """Annual rows in their year's band (charts.annual): the lead series as bars, the other
+    as points at mid-year."""
     out = rows[["series", "year", "total_usd_m", "source_id", "confidence"]].copy()
-    out["when"] = pd.to_datetime(out["year"].astype(str) + "-07-01")
+    out = charts.slots(charts.annual(out, as_of).assign(band=0), "band", [0], pad=0.12)
     out["role"] = out["series"].map(
         lambda s: "lead series" if s == lead else "shown for comparison"
     )
@@ -257,24 +251,18 @@ def lead_figure(view: Any, params: Any) -> charts.Figure:
     other = other_series(series)
     rows = in_years(annual(view.trade), params.start, params.as_of)
     rows = rows[rows["series"].isin([series, other])]
-    data = _year_axis_rows(rows, series)
+    data = _year_axis_rows(rows, series, params.as_of)
     change = latest_change(rows[rows["series"] == series])
     marks = markers(view.events, params.start, params.as_of)
     labels = [f"{series} (lead)", f"{other} (comparison)"]
     color = alt.Scale(
         domain=labels, range=[charts.SERIES_COLORS[series], charts.SERIES_COLORS[other]]
     )
-    domain = [narrative.iso(params.start), narrative.iso(params.as_of)]
-    x = alt.X("when:T", title=None, scale=alt.Scale(domain=domain), axis=year_axis(params))
+    height = 260
+    top = float(data["value"].max()) * 1.08 if not data.empty else 1.0
     base = alt.Chart(charts.records(data)).encode(
-        x=x,
-        y=alt.Y("value:Q", title="US$ million (current)"),
+        y=alt.Y("value:Q", title="US$ million (current)", scale=alt.Scale(domain=[0, top])),
         color=alt.Color("series_label:N", scale=color, title="Series"),
-        strokeDash=alt.StrokeDash(
-            "series_label:N",
-            scale=alt.Scale(domain=labels, range=[[1, 0], [5, 3]]),
-            title="Series",
-        ),
         tooltip=[
             alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("year:O", title="Year"),
@@ -282,36 +270,48 @@ def lead_figure(view: Any, params: Any) -> charts.Figure:
             alt.Tooltip("source_id:N", title="Source"),
         ],
     )
-    lines = base.mark_line(strokeWidth=2.5) + base.mark_point(filled=True, size=40)
-    layers = [lines]
+    bars = (
+        base.transform_filter(alt.datum.series == series)
+        .mark_bar(stroke=charts.INK)
+        .encode(
+            x=charts.time_x(params.start, params.as_of, "slot_start:T"),
+            x2="slot_end:T",
+            y2=alt.datum(0),
+            **charts.partial_encoding(),
+        )
+    )
+    mid = charts.time_x(params.start, params.as_of, "year_mid:T")
+    comparison = base.transform_filter(alt.datum.series == other).encode(x=mid)
+    line = comparison.mark_line(strokeWidth=2, strokeDash=[5, 3]) + comparison.mark_point(
+        filled=True, size=45
+    )
+    layers = [bars, line]
     if not marks.empty:
-        layers.insert(0, charts.marker_layer(marks))
-    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=260)
+        layers.insert(0, charts.marker_layer(marks, params.start, params.as_of, height))
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=height)
     title = lead_title(change, series)
-    subtitle = (
-        f"Annual totals in US$ million; {series} solid (lead series), {other} dashed. "
-        "Grey rules: UNSC sanctions resolutions and the border closure."
+    subtitle = charts.with_note(
+        f"Annual totals in US$ million, each in its year: {series} bars (lead series), "
+        f"{other} dashed line. Grey rules: UNSC sanctions resolutions and the border closure.",
+        charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
     alt_text = (
-        f"Line chart of annual China–North Korea trade from {pd.Timestamp(params.start).year} "
+        f"Bar chart of annual China–North Korea trade from {pd.Timestamp(params.start).year} "
         f"to {pd.Timestamp(params.as_of).year}, lead series {series} and {other} for comparison. "
         f"{title}."
     )
-    ids = list(dict.fromkeys([*data["source_id"], *marks.get("source_id", [])]))
-    src = charts.source_line(
-        f"{SERIES_NAMES[series]} and {SERIES_NAMES[other]}; events from the brief's event table",
-        narrative.cite(ids),
-    )
+    ids = [*data["source_id"], *marks.get("source_id", [])]
+    src = charts.source_line(f"{series} and {other}; the brief's event table", ids)
     return charts.Figure(chart, "trade-lead", alt_text, src)
 
 
 def share_figure(view: Any, params: Any) -> charts.Figure:
     rows = in_years(china_share(view.trade), params.start, params.as_of)
     data = rows[["year", "partner_share_pct", "source_id"]].copy()
-    data["when"] = pd.to_datetime(data["year"].astype(str) + "-07-01")
-    domain = [narrative.iso(params.start), narrative.iso(params.as_of)]
+    data = charts.annual(data, params.as_of)
     lo = float(data["partner_share_pct"].min()) if not data.empty else 50.0
+    floor = max(0.0, (lo // 10) * 10 - 10)
     chart = (
         alt.Chart(charts.records(data))
         .mark_line(
@@ -320,11 +320,11 @@ def share_figure(view: Any, params: Any) -> charts.Figure:
             color=charts.SERIES_COLORS["KOTRA"],
         )
         .encode(
-            x=alt.X("when:T", title=None, scale=alt.Scale(domain=domain), axis=year_axis(params)),
+            x=charts.time_x(params.start, params.as_of, "year_mid:T"),
             y=alt.Y(
                 "partner_share_pct:Q",
                 title="China's share of NK trade, %",
-                scale=alt.Scale(domain=[max(0.0, (lo // 10) * 10 - 10), 100]),
+                scale=alt.Scale(domain=[floor, 100], zero=False),
             ),
             tooltip=[
                 alt.Tooltip("year:O", title="Year"),
@@ -342,9 +342,13 @@ def share_figure(view: Any, params: Any) -> charts.Figure:
             f"China's share of North Korea's recorded trade (KOTRA): "
             f"{fmt_pct(last['partner_share_pct'])} in {int(last['year'])}"
         )
-    chart = charts.house(chart, title, "KOTRA; inter-Korean trade excluded.")
+    subtitle = charts.with_note(
+        "KOTRA; inter-Korean trade excluded; each point in its year.",
+        charts.baseline_note(floor, "%"),
+    )
+    chart = charts.house(chart, title, subtitle)
     alt_text = f"Line chart of China's share of North Korea's trade by year, KOTRA. {title}."
-    src = charts.source_line(SERIES_NAMES["KOTRA"], narrative.cite(data["source_id"]))
+    src = charts.source_line(SERIES_NAMES["KOTRA"], data["source_id"])
     return charts.Figure(chart, "trade-share", alt_text, src)
 
 
@@ -378,17 +382,20 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         .encode(
             x=alt.X(
                 "when:T",
-                timeUnit="yearmonth",
+                timeUnit="utcyearmonth",
                 title=None,
-                scale=alt.Scale(domain=domain),
+                scale=alt.Scale(type="utc", domain=domain),
                 axis=alt.Axis(
-                    format="%b %Y", tickCount={"interval": "month", "step": 3}, labelAngle=0
+                    format="%b %Y",
+                    formatType="utc",
+                    tickCount={"interval": "month", "step": 3},
+                    labelAngle=0,
                 ),
             ),
             y=alt.Y("total_usd_m:Q", title=f"{series}, US$ million"),
             opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
             tooltip=[
-                alt.Tooltip("when:T", title="Month", format="%B %Y"),
+                alt.Tooltip("when:T", title="Month", format="%B %Y", formatType="utc"),
                 alt.Tooltip("total_usd_m:Q", title=f"{series}, US$ million", format=",.1f"),
                 alt.Tooltip("flag:N", title="Note"),
                 alt.Tooltip("source_id:N", title="Source"),
@@ -419,7 +426,7 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         f"Bar chart of monthly China–North Korea trade, {series}, {lo.year}–{hi.year}. {title}."
     )
     src = charts.source_line(
-        f"{SERIES_NAMES.get(series, series)}, monthly releases", narrative.cite(data["source_id"])
+        f"{SERIES_NAMES.get(series, series)}, monthly releases", data["source_id"]
     )
     return charts.Figure(chart, "trade-monthly", alt_text, src)
 

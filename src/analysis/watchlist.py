@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import narrative
+from analysis import charts, narrative
 
 SEJONG = "sejong-2024-11"  # the seed brief whose points to watch are marked in the table
 STATUS_NAMES = {
@@ -110,18 +110,23 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         if r["source_id"]:
             detail += f" {narrative.cite([r['source_id']])}"
         raised = narrative.cite([r["named_by"]]) if known(r["named_by"]) else "—"
-        rows.append([label, f"**{STATUS_NAMES[r['status']]}**", since, detail.strip(), raised])
+        status = charts.status_mark(r["status"], STATUS_NAMES[r["status"]])
+        rows.append([label, status, since, detail.strip(), raised])
     table = narrative.md_table(
         ["Indicator", "Status", "Since", "Latest report", "Raised by"],
         rows,
         align="lllll",
         widths=[21, 13, 11, 41, 14],
     )
+    ids = [*cur["source_id"], *[n for n in cur["named_by"] if known(n)]]
+    key = charts.status_legend(STATUS_NAMES, cur["status"])
+    source = charts.source_line("the brief's watch-list table", ids)
+    tail = f"{key}\n\n{source}"
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
-        return table
+        return f"{table}\n\n{tail}"
     ref = narrative.cite([SEJONG])
     note = f"{MARK} Named as a point to watch by the Sejong Institute brief {ref}."
-    return f"{table}\n\n{note}"
+    return f"{table}\n\n{note}\n\n{tail}"
 
 
 def _verb(n: int, one: str, many: str) -> str:

@@ -1,9 +1,13 @@
-"""House style: one font, the palette, titles, and every figure's contract."""
+"""House style: one font, the palette, titles, one time encoding, and every figure's contract."""
 
+import datetime as dt
+import re
+
+import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from analysis import charts, exchanges, pivot, security, trade
+from analysis import charts, exchanges, pivot, security, trade, watchlist
 from tests.analysis import sample_tables as st
 
 FIGURES = [
@@ -18,6 +22,29 @@ FIGURES = [
 ]
 
 
+def layers(spec, data=None):
+    """Every unit spec (one mark) inside a layered / concatenated spec, each with the data
+    it draws (its own or the nearest enclosing one's)."""
+    data = spec.get("data", data)
+    if "mark" in spec:
+        yield {**spec, "data": data}
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for child in spec.get(key, []):
+            yield from layers(child, data)
+
+
+def mark_type(unit):
+    mark = unit["mark"]
+    return mark["type"] if isinstance(mark, dict) else mark
+
+
+def rows_of(spec, unit):
+    data = unit.get("data") or {}
+    if "name" in data:
+        return spec["datasets"][data["name"]]
+    return data.get("values", [])
+
+
 @pytest.mark.parametrize("build", FIGURES)
 def test_every_figure_follows_the_house_style(build):
     fig = build(st.view("2026-02-01"), st.params("2026-02-01"))
@@ -26,11 +53,132 @@ def test_every_figure_follows_the_house_style(build):
     assert spec["config"]["axis"]["labelFont"] == charts.FONT
     assert spec["title"]["text"]
     assert fig.alt and len(fig.alt) > 40
-    assert fig.source.startswith("Source: ") and "[@" in fig.source
     assert "tooltip" in str(spec)
     assert "#" not in spec["config"]["title"]["font"]
     svg = vlc.vegalite_to_svg(spec)
     assert "Liberation Sans" in svg and "<svg" in svg
+
+
+@pytest.mark.parametrize("build", FIGURES)
+def test_every_spec_describes_itself_with_the_alt_text(build):
+    fig = build(st.view("2026-02-01"), st.params("2026-02-01"))
+    assert fig.spec()["description"] == fig.alt
+
+
+@pytest.mark.parametrize("build", FIGURES)
+def test_the_source_line_is_short_and_the_sources_still_reach_the_references(build):
+    fig = build(st.view("2026-02-01"), st.params("2026-02-01"))
+    visible, _, hidden = fig.source.partition(" [[")
+    assert re.match(r"^Sources?: ", visible)
+    assert "@" not in visible and len(visible) < 140
+    if hidden:
+        assert visible.endswith("see References.")
+        assert hidden.endswith("]]{.brief-nocite}") and "@" in hidden
+        n = hidden.count("@")
+        assert ("one source" if n == 1 else f"{n} sources") in visible
+
+
+def test_annual_marks_and_event_rules_share_one_time_encoding():
+    fig = trade.lead_figure(st.view("2026-02-01"), st.params("2026-02-01"))
+    spec = fig.spec()
+    units = list(layers(spec))
+    bars = [u for u in units if mark_type(u) == "bar"]
+    rules = [u for u in units if mark_type(u) == "rule" and "strokeDash" in str(u["mark"])]
+    assert bars and rules
+    # One scale: every x in the layered chart is temporal, and the one declared scale is UTC.
+    assert {u["encoding"]["x"]["type"] for u in [*bars, *rules]} == {"temporal"}
+    scales = [u["encoding"]["x"]["scale"] for u in units if "scale" in u["encoding"].get("x", {})]
+    assert scales and all(s["type"] == "utc" for s in scales)
+    bar_rows = [r for u in bars for r in rows_of(spec, u)]
+    rule_rows = [r for u in rules for r in rows_of(spec, u)]
+    assert rule_rows
+    for rule in rule_rows:
+        when = dt.date.fromisoformat(rule["when"])
+        band = [r for r in bar_rows if r["year"] == when.year]
+        if not band:
+            continue  # no annual value that year: nothing to line up with
+        start = dt.date.fromisoformat(band[0]["year_start"])
+        end = dt.date.fromisoformat(band[0]["year_end"])
+        assert start <= when < end, (rule, band[0])
+        assert start <= dt.date.fromisoformat(band[0]["slot_start"]) < end
+    # A rule in 2016 (UNSCR 2270 in the sample) lies inside the 2016 band.
+    assert any(r["when"].startswith("2016") for r in rule_rows)
+
+
+def test_year_axis_ticks_on_the_year_boundaries_with_labels_inside_the_band():
+    axis = charts.year_axis("2013-01-01", "2026-02-01").to_dict()
+    first = axis["values"][0]
+    assert (first["year"], first["month"], first["date"], first["utc"]) == (2013, 1, 1, True)
+    assert axis["labelOffset"] > 0 and axis["labelAlign"] == "center"
+    assert charts.year_domain("2013-05-01", "2026-02-01") == (
+        dt.date(2013, 1, 1),
+        dt.date(2027, 1, 1),
+    )
+
+
+def test_a_year_the_edition_date_cuts_short_is_marked_partial():
+    fig = exchanges.counts_figure(st.view("2026-02-01"), st.params("2026-02-01"))
+    spec = fig.spec()
+    rows = [r for u in layers(spec) for r in rows_of(spec, u)]
+    partial = {r["year"] for r in rows if r.get("partial")}
+    assert partial == {2026}
+    assert "2026 is partial" in str(spec["title"]["subtitle"])
+    assert "strokeDash" in str(spec) and "fillOpacity" in str(spec)
+    full = charts.annual(pd.DataFrame({"year": [2025]}), "2025-12-31")
+    assert not full["partial"].any()
+
+
+def test_a_value_axis_that_does_not_start_at_zero_says_so():
+    fig = trade.share_figure(st.view("2026-02-01"), st.params("2026-02-01"))
+    spec = fig.spec()
+    y = next(u["encoding"]["y"] for u in layers(spec) if "y" in u["encoding"])
+    floor = y["scale"]["domain"][0]
+    if floor:
+        assert f"starts at {floor:g}%" in str(spec["title"]["subtitle"])
+    assert charts.baseline_note(0) == ""
+
+
+def test_context_periods_follow_what_the_edition_could_know():
+    def labels(as_of, sources=None):
+        frame = charts.context_periods("2013-01-01", as_of, sources)
+        return dict(zip(frame["label"], frame["period"], strict=True)), frame
+
+    early, _ = labels("2019-01-01")
+    assert early == {}
+    mid, frame = labels("2021-06-30")
+    assert set(mid) == {"Hanoi summit fails", "Border closed"}
+    assert mid["Border closed"].startswith("since")  # still closed as of this edition
+    assert frame.loc[frame["label"] == "Border closed", "end"].item() == "2021-07-01"
+    late, frame = labels("2024-10-21")
+    assert set(late) == {"Hanoi summit fails", "Border closed", "Ukraine war", "Treaty with Russia"}
+    assert late["Border closed"] == "January 2020 – August 2023"
+    assert "kyodo-2023-08-flights" in charts.context_ids(frame)
+    # A period whose source was not yet published is not drawn.
+    unpublished = {"afp-2024-06-19-treaty": {"issued": {"date-parts": [[2024, 12, 1]]}}}
+    held, _ = labels("2024-10-21", unpublished)
+    assert "Treaty with Russia" not in held
+    for period in charts.CONTEXT_PERIODS:
+        assert period.source_id and period.label
+
+
+def test_timelines_draw_the_context_periods_with_their_sources_cited():
+    fig = exchanges.timeline_figure(st.view("2026-02-01"), st.params("2026-02-01"))
+    spec = str(fig.spec())
+    assert "Border closed" in spec and "Ukraine war" in spec
+    assert "@yonhap-2020-01-31" in fig.source
+    labels = [u for u in layers(fig.spec()) if mark_type(u) == "text"]
+    assert all(u["mark"].get("angle", 0) == 0 for u in labels)  # never rotated
+
+
+def test_watch_list_statuses_carry_a_shape_and_a_word_not_only_a_colour():
+    shapes = [shape for shape, _ in charts.STATUS_MARKS.values()]
+    assert len(set(shapes)) == len(shapes)
+    for code, name in watchlist.STATUS_NAMES.items():
+        mark = charts.status_mark(code, name)
+        assert charts.STATUS_MARKS[code][0] in mark and name in mark
+        assert f".status-{code.replace('_', '-')}" in mark
+    legend = charts.status_legend(watchlist.STATUS_NAMES)
+    assert legend.startswith("Key: ") and all(n in legend for n in watchlist.STATUS_NAMES.values())
 
 
 def test_figure_names_are_unique():
