@@ -964,7 +964,7 @@ class Bench:
 
     def run_once(self) -> None:
         name, value, values = pick_parameter(self.copy("params"), self.change, self.vary)
-        self.facts.update(parameter=f"{name}={value}")
+        self.facts.update(parameter=f"{name}={value}", quarto=quarto_version())
         self.warm_up()
         cold = naive_cold = None
         if set(self.only) & set("abcd"):
@@ -1037,12 +1037,10 @@ class Bench:
         self.add(f"(e) matrix of {len(sets)}", matrix, naive, note=note)
 
     def run_quarto(self, cold: Measured | None) -> None:
-        version = quarto_version()
+        version = self.facts["quarto"]
         if version is None:
             print("(f) Quarto executes and renders: skipped: no quarto", flush=True)
-            self.facts["quarto"] = None
             return
-        self.facts["quarto"] = version
         print(f"(f) Quarto {version} executes and renders the notebooks", flush=True)
         if cold is None:
             cold = self.ours(self.copy("quarto-ours"), what="cold render")
@@ -1051,7 +1049,7 @@ class Bench:
         self.add("(f) quarto render", cold, [quarto], note=note, baseline="quarto")
 
     def run_engines(self) -> None:
-        if quarto_version() is None:
+        if self.facts["quarto"] is None:
             print("(g) --engine builtin beside --engine quarto: skipped: no quarto", flush=True)
             return
         print("(g) cold renders with each engine", flush=True)
