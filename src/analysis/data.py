@@ -184,7 +184,7 @@ METADATA = "tables.toml"
 #: the tables whose currency `data/tables.toml` declares
 CURRENT_TABLES = ("events", "trade", "watch_status", "provocations")
 #: partners whose exchange-record coverage may be declared
-COVERAGE_PARTNERS = ("CHN", *SIGNAL_PARTNERS)
+COVERAGE_PARTNERS = SIGNAL_PARTNERS
 #: CSL `custom` flag of a reference that is a living database: each row citing it carries
 #: its own publication date, and a view cites the database as it stood on its latest row
 LIVING = "living-database"
