@@ -1,189 +1,496 @@
-"""The `brief` command: render, check, list, diff, archive, clean.
+"""The `brief` command: render drafts, publish editions, preview, serve, list, diff, verify.
 
-Exit status: 0 done; 1 a render failed (notebook, assembly, publishing); 2 bad input
-(parameters, data, edition names, usage); 130 interrupted. Errors go to standard error as
-one paragraph naming what is wrong; standard output carries results only.
+Exit status: 0 done; 1 a render failed (notebook, assembly, publishing, an edition that
+fails verification); 2 bad input (parameters, data, edition names, usage); 130
+interrupted. Errors go to standard error as one paragraph naming what is wrong; standard
+output carries results only (the last line of `render` and `publish` is the edition's
+folder). Shell completion: `eval "$(_BRIEF_COMPLETE=bash_source brief)"` (or zsh_source,
+fish_source).
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import fcntl
 import shutil
 import signal
 import sys
+import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from brief.params import ParamError, parse_assignments, read_params_file
+import click
+
+from brief.params import Given, ParamError, parse_assignments, read_params
 from brief.project import Project, ProjectError, load_project
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+PARAM_OPTIONS = ("-p", "--param")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="brief", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def with_project(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--project", type=Path, default=Path("."), help="project folder (.)")
-        return p
-
-    def with_params(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
-        p.add_argument("--params", type=Path, metavar="FILE.yaml", help="parameters file")
-
-    def with_output(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--output-dir", type=Path, help="where editions live (project/output)")
-
-    render = with_project(sub.add_parser("render", help="render an edition (or a matrix)"))
-    with_params(render)
-    with_output(render)
-    render.add_argument("--edition", help="edition name (default: derived from the parameters)")
-    render.add_argument("--matrix", type=Path, metavar="FILE.yaml", help="several parameter sets")
-    render.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto")
-    render.add_argument("--jobs", type=int, help="notebooks executed at once (default: cores)")
-    render.add_argument("--force", action="store_true", help="replace an existing edition")
-    render.add_argument("--explain", action="store_true", help="say why each notebook runs")
-    render.add_argument("--quiet", action="store_true", help="no progress output")
-
-    check = with_project(sub.add_parser("check", help="validate the data (and parameters)"))
-    with_params(check)
-
-    listing = with_project(sub.add_parser("list", help="list published editions"))
-    with_output(listing)
-    listing.add_argument("--json", action="store_true")
-
-    diff = with_project(sub.add_parser("diff", help="what changed between two editions"))
-    with_output(diff)
-    diff.add_argument("a", help="older edition (name or folder)")
-    diff.add_argument("b", help="newer edition (name or folder)")
-    diff.add_argument("--json", action="store_true")
-
-    archive = with_project(sub.add_parser("archive", help="regenerate output/index.html, latest/"))
-    with_output(archive)
-
-    clean = with_project(sub.add_parser("clean", help="remove the cache and build folders"))
-    clean.add_argument("--dry-run", action="store_true")
-    return parser
+class Failed(Exception):
+    """A command that ran but did not succeed (exit 1); the message says what failed."""
 
 
-def _raw_params(args: argparse.Namespace) -> dict[str, Any]:
-    raw: dict[str, Any] = read_params_file(args.params) if args.params else {}
-    raw.update(parse_assignments(args.param))
-    return raw
+# --------------------------------------------------------------------------- options
 
 
-def _output_dir(project: Project, args: argparse.Namespace) -> Path:
-    return (args.output_dir or project.default_output_dir).resolve()
+def _complete_editions(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    from brief.editions import Catalogue
+
+    try:
+        project = load_project(ctx.params.get("project"))
+    except ProjectError:
+        return []
+    catalogue = Catalogue(ctx.params.get("output_dir") or project.default_output_dir)
+    return [e.name for e in catalogue.entries() if e.name.startswith(incomplete)]
 
 
-def cmd_render(project: Project, args: argparse.Namespace) -> int:
-    from brief.progress import Progress
-    from brief.render import EditionRequest, Renderer, read_matrix
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--project, -q/--quiet and -v/--verbose, on every command."""
+    func = click.option(
+        "--project",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="the project folder (default: found upward from the working folder)",
+    )(func)
+    func = click.option("-q", "--quiet", is_flag=True, help="no progress or notes on stderr")(func)
+    func = click.option(
+        "-v", "--verbose", is_flag=True, help="more detail (why each notebook runs; tracebacks)"
+    )(func)
+    return func
 
-    if args.matrix and (args.param or args.params or args.edition):
+
+def params_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "-p",
+        "--param",
+        "param",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="a parameter (also `-p NAME VALUE`, as papermill takes it)",
+    )(func)
+    func = click.option(
+        "-P",
+        "param_colon",
+        multiple=True,
+        metavar="NAME:VALUE",
+        help="a parameter, as Quarto takes it",
+    )(func)
+    func = click.option(
+        "--params",
+        "--execute-params",
+        "params_file",
+        type=click.Path(path_type=Path),
+        metavar="FILE.yaml",
+        help="a YAML file of parameters (Quarto's --execute-params)",
+    )(func)
+    return func
+
+
+def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="where editions live (default: the project's output/)",
+    )(func)
+
+
+def given(param: tuple[str, ...], param_colon: tuple[str, ...], params_file: Path | None) -> Given:
+    """Parameters in order of strength: the file, then -P, then -p."""
+    found = read_params(params_file) if params_file else Given()
+    for pairs, sep, option in ((param_colon, ":", "-P"), (param, "=", "-p")):
+        values = parse_assignments(list(pairs), sep=sep, option=option)
+        found.update(Given(values, dict.fromkeys(values, option)))
+    return found
+
+
+def papermill_pairs(argv: list[str]) -> list[str]:
+    """`-p NAME VALUE` (papermill's form) becomes `-p NAME=VALUE` before parsing."""
+    out, i = [], 0
+    while i < len(argv):
+        token = argv[i]
+        out.append(token)
+        if (
+            token in PARAM_OPTIONS
+            and i + 2 < len(argv)
+            and "=" not in argv[i + 1]
+            and not argv[i + 2].startswith("-")
+        ):
+            out.append(f"{argv[i + 1]}={argv[i + 2]}")
+            i += 3
+            continue
+        i += 1
+    return out
+
+
+class ParamsHelp(click.Command):
+    """`brief render --help` lists the project's parameters from its one model."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from brief.params import describe_model
+
+        try:
+            project = load_project(ctx.params.get("project"))
+            rows = describe_model(project.subject("params"))
+        except ProjectError as exc:
+            formatter.write_paragraph()
+            formatter.write_text(f"Parameters: run inside a project to list them ({exc}).")
+            return
+        with formatter.section(f"Parameters (from {project.config.get('params')})"):
+            formatter.write_dl(
+                [
+                    (f"{name} ({kind})", f"{meaning} [default: {default}]")
+                    for name, kind, default, meaning in rows
+                ]
+            )
+        super().format_epilog(ctx, formatter)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _project(options: dict[str, Any]) -> Project:
+    return load_project(options.get("project"))
+
+
+def _output_dir(project: Project, output_dir: Path | None) -> Path:
+    path = (output_dir or project.default_output_dir).resolve()
+    data = project.data_dir.resolve()
+    if path == data or data in path.parents:
         raise ParamError(
-            "--matrix takes its parameter sets from the file: drop -p/--params/--edition"
+            f"--output-dir {path} is inside the data folder {data}: editions there would be "
+            "read as data; choose a folder outside data/"
         )
-    if args.jobs is not None and args.jobs < 1:
-        raise ParamError(f"--jobs {args.jobs}: give at least 1")
-    requests = (
-        read_matrix(args.matrix)
-        if args.matrix
-        else [EditionRequest(params=_raw_params(args), edition=args.edition)]
-    )
-    renderer = Renderer(
-        project,
-        output_dir=_output_dir(project, args),
-        engine=args.engine,
-        jobs=args.jobs,
-        force=args.force,
-        explain=args.explain,
-        progress=Progress(quiet=args.quiet),
-    )
-    for path in renderer.render(requests):
-        print(path)
-    return 0
-
-
-def cmd_check(project: Project, args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from brief.params import resolve
-
-    problems = project.subject("data_check")(project.data_dir)
-    if problems:
-        print(f"error: the data has {len(problems)} problem(s):", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    latest: dt.date = project.subject("latest")(project.data_dir)
-    resolved = resolve(project.subject("params"), _raw_params(args), latest)
-    files = [p for p in project.data_dir.rglob("*") if p.is_file()]
-    shown = ", ".join(f"{k}={v}" for k, v in resolved.values.items())
-    print(f"ok: {len(files)} data files valid, latest publication {latest}; parameters {shown}")
-    return 0
-
-
-def _edition_path(output_dir: Path, ref: str) -> Path:
-    candidate = Path(ref)
-    path = candidate if candidate.is_dir() else output_dir / ref
-    if not (path / "manifest.json").is_file():
-        raise ParamError(f"no edition {ref!r}: no manifest.json in {path}")
     return path
 
 
-def cmd_list(project: Project, args: argparse.Namespace) -> int:
-    from brief.archive import editions_json, format_table, list_editions
+@contextlib.contextmanager
+def render_lock(project: Project, *, exclusive: bool) -> Iterator[None]:
+    """Renders share `.brief/render.lock`; `brief clean` takes it alone."""
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    with (project.state_dir / "render.lock").open("a") as handle:
+        mode = fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(handle, mode)
+        except BlockingIOError:
+            raise Failed(
+                f"a render is running in {project.root}: `brief clean` waits for no render; "
+                "run it again when the render has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-    warnings: list[str] = []
-    editions = list_editions(_output_dir(project, args), warnings)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    sys.stdout.write(editions_json(editions) if args.json else format_table(editions))
-    return 0
+
+def _renderer(project: Project, o: dict[str, Any], *, official: bool, erratum: str | None = None):
+    from brief.progress import Progress
+    from brief.render import Renderer
+
+    if o.get("jobs") is not None and o["jobs"] < 1:
+        raise ParamError(f"--jobs {o['jobs']}: give at least 1")
+    return Renderer(
+        project,
+        output_dir=_output_dir(project, o.get("output_dir")),
+        engine=o.get("engine") or "auto",
+        jobs=o.get("jobs"),
+        official=official,
+        erratum=erratum,
+        explain=bool(o.get("explain") or o.get("verbose")),
+        progress=Progress(quiet=o["quiet"]),
+        executor=o.get("executor") or "local",
+        scheduler=o.get("scheduler"),
+    )
 
 
-def cmd_diff(project: Project, args: argparse.Namespace) -> int:
-    from brief.diff import DiffError, diff_editions, diff_to_json, format_diff
+def _requests(o: dict[str, Any]) -> list[Any]:
+    from brief.params import read_matrix
+    from brief.render import EditionRequest
 
-    output_dir = _output_dir(project, args)
+    found = given(o["param"], o["param_colon"], o["params_file"])
+    if o.get("matrix"):
+        if found.values or o.get("edition"):
+            raise ParamError(
+                "--matrix takes its parameter sets from the file: drop -p/-P/--params/--edition"
+            )
+        return [
+            EditionRequest(params=e.given.values, edition=e.edition, where=e.given.where)
+            for e in read_matrix(o["matrix"])
+        ]
+    return [EditionRequest(params=found.values, edition=o.get("edition"), where=found.where)]
+
+
+def _note(o: dict[str, Any], text: str) -> None:
+    if not o.get("quiet"):
+        click.echo(text, err=True)
+
+
+def _run(
+    project: Project, o: dict[str, Any], *, official: bool, erratum: str | None = None
+) -> list[Path]:
+    renderer = _renderer(project, o, official=official, erratum=erratum)
+    with render_lock(project, exclusive=False):
+        if o.get("dry_run"):
+            renderer.dry_run(_requests(o))
+            return []
+        return renderer.render(_requests(o))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="cnk-brief", prog_name="brief")
+def cli() -> None:
+    """Render drafts of the brief, publish official editions, and read the archive."""
+
+
+def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for decorate in (
+        common,
+        params_options,
+        output_option,
+        click.option("--edition", help="edition name (default: derived from the parameters)"),
+        click.option(
+            "--engine",
+            type=click.Choice(["auto", "builtin", "quarto"]),
+            default="auto",
+            show_default=True,
+            help="assembly engine (auto: Quarto when on PATH)",
+        ),
+        click.option("--jobs", type=int, help="notebooks executed at once (default: cores)"),
+        click.option("--explain", is_flag=True, help="say why each notebook runs or is reused"),
+        click.option(
+            "--executor",
+            default="local",
+            show_default=True,
+            help="where notebooks run: local processes, or dask (pip install '.[dask]')",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", help="the Dask scheduler (--executor dask)"),
+    ):
+        func = decorate(func)
+    return func
+
+
+@cli.command(cls=ParamsHelp)
+@render_options
+@click.option(
+    "--matrix",
+    type=click.Path(path_type=Path),
+    metavar="FILE.yaml",
+    help="several parameter sets (a YAML list) into separate drafts",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="with --explain: say what would run and why, execute nothing"
+)
+def render(**o: Any) -> None:
+    """Render a draft into output/drafts/EDITION/ (rebuilt freely, never official).
+
+    The last line printed is the draft's folder. `brief publish` makes an edition official.
+    """
+    for path in _run(_project(o), o, official=False):
+        click.echo(str(path))
+
+
+@cli.command(cls=ParamsHelp)
+@render_options
+@click.option(
+    "--erratum",
+    metavar="TEXT",
+    help="publish a correction of an official edition: a new revision (EDITION.r2) "
+    "carrying this note for readers",
+)
+@click.option(
+    "--allow-dirty", is_flag=True, help="publish although the working tree has uncommitted changes"
+)
+def publish(**o: Any) -> None:
+    """Publish an official edition into output/EDITION/ (immutable, listed in output/OFFICIAL).
+
+    An official edition is never replaced: a correction is a new revision with --erratum.
+    The last line printed is the edition's folder; commit it with output/OFFICIAL,
+    output/index.html and output/latest/.
+    """
+    from brief.editions.publishing import git_state
+
+    erratum = (o.get("erratum") or "").strip() or None
+    if o.get("erratum") is not None and erratum is None:
+        raise ParamError("--erratum: give a short note saying what the correction corrects")
+    if erratum and len(erratum) > 500:
+        raise ParamError(f"--erratum: {len(erratum)} characters; keep the note under 500")
+    project = _project(o)
+    if git_state(project.root).get("dirty") and not o.get("allow_dirty"):
+        raise ParamError(
+            f"{project.root} has uncommitted changes: an official edition records its code "
+            "commit, so commit first (or pass --allow-dirty to publish anyway, recorded as dirty)"
+        )
+    o["matrix"] = None
+    for path in _run(project, o, official=True, erratum=erratum):
+        click.echo(str(path))
+
+
+@cli.command(cls=ParamsHelp)
+@render_options
+@click.option("--port", type=int, default=4848, show_default=True, help="0: any free port")
+@click.option("--no-watch", is_flag=True, help="serve the draft without rebuilding it")
+def preview(**o: Any) -> None:
+    """Render the draft, serve it on 127.0.0.1, and rebuild it when a source changes."""
+    from brief.editions.serve import preview as run_preview
+
+    project = _project(o)
+    o["matrix"] = None
+
+    def build() -> Path:
+        return _run(project, o, official=False)[0]
+
+    run_preview(project, build, port=o["port"], watch=not o["no_watch"], quiet=o["quiet"])
+
+
+@cli.command()
+@common
+@output_option
+@click.option("--port", type=int, default=4849, show_default=True, help="0: any free port")
+def serve(**o: Any) -> None:
+    """Serve the archive of official editions on 127.0.0.1, read-only."""
+    from brief.editions.serve import serve_archive
+
+    project = _project(o)
+    serve_archive(_output_dir(project, o.get("output_dir")), port=o["port"], quiet=o["quiet"])
+
+
+@cli.command()
+@common
+@params_options
+def check(**o: Any) -> None:
+    """Validate all data (and the parameters) without rendering."""
+    import datetime as dt
+
+    from brief.params import resolve
+    from brief.render import DataProblems
+
+    project = _project(o)
+    problems = project.subject("data_check")(project.data_dir)
+    if problems:
+        raise DataProblems(problems)
+    latest: dt.date = project.subject("latest")(project.data_dir)
+    found = given(o["param"], o["param_colon"], o["params_file"])
+    resolved = resolve(project.subject("params"), found.values, latest, found.where)
+    files = [p for p in project.data_dir.rglob("*") if p.is_file()]
+    shown = ", ".join(f"{k}={v}" for k, v in resolved.values.items())
+    click.echo(
+        f"ok: {len(files)} data files valid, latest publication {latest}; parameters {shown}"
+    )
+
+
+@cli.command(name="list")
+@common
+@output_option
+@click.option("--json", "as_json", is_flag=True, help="JSON, newest first")
+@click.option("--official", is_flag=True, help="official editions only (no drafts)")
+def list_editions(**o: Any) -> None:
+    """The official editions (newest first), then the drafts; flags any that fail `verify`."""
+    from brief.editions import Catalogue
+    from brief.editions.views import list_json, list_table
+
+    project = _project(o)
+    catalogue = Catalogue(_output_dir(project, o.get("output_dir")), project.date_key)
+    entries = catalogue.official() if o["official"] else catalogue.entries()
+    for warning in catalogue.warnings:
+        _note(o, f"warning: {warning}")
+    click.echo(
+        list_json(catalogue, entries) if o["as_json"] else list_table(catalogue, entries), nl=False
+    )
+
+
+def _find(catalogue: Any, ref: str) -> Path:
+    found = catalogue.find(ref)
+    if found is None:
+        raise ParamError(
+            f"no edition {ref!r}: no manifest.json in {catalogue.output_dir / ref} nor in "
+            f"{catalogue.drafts_dir / ref}"
+        )
+    return found
+
+
+@cli.command()
+@common
+@output_option
+@click.argument("a", shell_complete=_complete_editions)
+@click.argument("b", shell_complete=_complete_editions)
+@click.option("--json", "as_json", is_flag=True)
+def diff(**o: Any) -> None:
+    """What changed from edition A (older) to B: parameters, data, code and stated facts."""
+    from brief.editions import Catalogue
+    from brief.editions.diff import DiffError, diff_editions, diff_to_json
+    from brief.editions.views import format_diff
+
+    project = _project(o)
+    catalogue = Catalogue(_output_dir(project, o.get("output_dir")), project.date_key)
     try:
-        result = diff_editions(_edition_path(output_dir, args.a), _edition_path(output_dir, args.b))
+        result = diff_editions(_find(catalogue, o["a"]), _find(catalogue, o["b"]), project.date_key)
     except DiffError as exc:
         raise ParamError(str(exc)) from None
-    sys.stdout.write(diff_to_json(result) if args.json else format_diff(result))
-    return 0
+    click.echo(diff_to_json(result) if o["as_json"] else format_diff(result), nl=False)
 
 
-def cmd_archive(project: Project, args: argparse.Namespace) -> int:
-    from brief.archive import write_archive
-    from brief.publish import publish_lock
+@cli.command()
+@common
+@output_option
+@click.argument("editions", nargs=-1, shell_complete=_complete_editions)
+def verify(**o: Any) -> None:
+    """Check every file of editions against their manifests (default: all of them)."""
+    from brief.editions import Catalogue
+    from brief.editions import verify as check_edition
 
-    output_dir = _output_dir(project, args)
-    with publish_lock(output_dir):
-        print(write_archive(output_dir))
-    return 0
+    project = _project(o)
+    catalogue = Catalogue(_output_dir(project, o.get("output_dir")), project.date_key)
+    paths = [_find(catalogue, ref) for ref in o["editions"]] or [
+        e.path for e in catalogue.entries()
+    ]
+    failed = 0
+    for path in paths:
+        problems = check_edition(path)
+        failed += bool(problems)
+        click.echo(
+            f"{'FAILED' if problems else 'ok'}  {path.name}"
+            + "".join(f"\n    {p}" for p in problems)
+        )
+    if failed:
+        raise Failed(f"{failed} of {len(paths)} edition(s) fail verification")
 
 
-def cmd_clean(project: Project, args: argparse.Namespace) -> int:
-    targets = [project.cache_dir, project.build_root]
-    for target in targets:
-        if target.exists():
-            print(f"{'would remove' if args.dry_run else 'removing'} {target}")
-            if not args.dry_run:
-                shutil.rmtree(target)
-    return 0
+@cli.command()
+@common
+@output_option
+def archive(**o: Any) -> None:
+    """Regenerate output/index.html and output/latest/ from the official editions."""
+    from brief.editions import publishing
+    from brief.editions.archive import write_archive
+
+    project = _project(o)
+    output_dir = _output_dir(project, o.get("output_dir"))
+    publishing.check_writable(output_dir)
+    with publishing.publish_lock(output_dir):
+        for note in publishing.sweep_stale(output_dir):
+            _note(o, note)
+        click.echo(str(write_archive(output_dir, project.date_key)))
 
 
-COMMANDS = {
-    "render": cmd_render,
-    "check": cmd_check,
-    "list": cmd_list,
-    "diff": cmd_diff,
-    "archive": cmd_archive,
-    "clean": cmd_clean,
-}
+@cli.command()
+@common
+@click.option("--dry-run", is_flag=True, help="say what would be removed")
+def clean(**o: Any) -> None:
+    """Remove the execution cache and build folders (.brief/), kept failed builds included."""
+    project = _project(o)
+    with render_lock(project, exclusive=True):
+        for target in (project.cache_dir, project.build_root):
+            if target.exists():
+                click.echo(f"{'would remove' if o['dry_run'] else 'removing'} {target}")
+                if not o["dry_run"]:
+                    shutil.rmtree(target)
+
+
+# --------------------------------------------------------------------------- main
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -191,26 +498,37 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    click.echo(f"error: {message}", err=True)
     return code
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    argv = papermill_pairs(list(sys.argv[1:] if argv is None else argv))
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    from brief.editions.manifest import ManifestError
+    from brief.editions.publishing import BadEpoch, PublishError, Timeout
     from brief.engines import AssemblyError
     from brief.execute import NotebookFailed
-    from brief.publish import PublishError, Timeout
     from brief.render import DataProblems
 
+    verbose = "-v" in argv or "--verbose" in argv
     try:
-        project = load_project(args.project)
-        return COMMANDS[args.command](project, args)
-    except KeyboardInterrupt:
-        return _fail("interrupted; nothing was published and earlier editions are intact", 130)
-    except (ParamError, ProjectError, DataProblems) as exc:
+        cli.main(args=argv, prog_name="brief", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except (KeyboardInterrupt, click.exceptions.Abort) as exc:
+        default = "interrupted; nothing was published and earlier editions are intact"
+        return _fail(getattr(exc, "message", default), EXIT_INTERRUPTED)
+    except (ParamError, ProjectError, DataProblems, BadEpoch) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
-    except (NotebookFailed, AssemblyError, PublishError) as exc:
+    except (NotebookFailed, AssemblyError, PublishError, ManifestError, Failed) as exc:
+        if verbose:
+            traceback.print_exc()
         return _fail(str(exc), EXIT_FAILED)
     except Timeout:
         return _fail("another render held the output folder's lock for too long", EXIT_FAILED)

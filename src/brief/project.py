@@ -49,6 +49,11 @@ class Project:
         return self.root / "output"
 
     @property
+    def date_key(self) -> str:
+        """The parameter that dates an edition (its as-of date), named in [tool.brief]."""
+        return str(self.config.get("edition_date", "as_of"))
+
+    @property
     def document(self) -> Path:
         return self.root / self.config.get("document", "brief.qmd")
 
@@ -80,15 +85,34 @@ class Project:
             raise ProjectError(f"pyproject.toml: [tool.brief] {key} = {target!r}: {exc}") from exc
 
 
-def load_project(root: Path | str | None = None) -> Project:
-    root = Path(root or ".").resolve()
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        raise ProjectError(f"{root} is not a brief project: no pyproject.toml there")
+def _read_config(pyproject: Path) -> dict[str, Any] | None:
+    """`[tool.brief]` of one pyproject.toml, or None when it has no such table."""
     try:
-        config = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["brief"]
+        config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{pyproject}: not valid TOML: {exc}") from exc
-    except KeyError:
-        raise ProjectError(f"{pyproject}: no [tool.brief] table") from None
-    return Project(root=root, config=config)
+    except OSError as exc:
+        raise ProjectError(f"{pyproject}: cannot be read: {exc}") from exc
+    found = config.get("tool", {}).get("brief")
+    return found if isinstance(found, dict) else None
+
+
+def find_root(start: Path | str | None = None) -> Path:
+    """The nearest folder at or above `start` whose pyproject.toml has `[tool.brief]`."""
+    start = Path(start or ".").resolve()
+    for folder in [start, *start.parents]:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _read_config(pyproject) is not None:
+            return folder
+    raise ProjectError(
+        f"{start} is not inside a brief project: no pyproject.toml with a [tool.brief] table "
+        "there or in any folder above (run brief inside the project, or give --project DIR)"
+    )
+
+
+def load_project(root: Path | str | None = None) -> Project:
+    """The project at or above `root` (default: the working folder), like git or Quarto."""
+    found = find_root(root)
+    config = _read_config(found / "pyproject.toml")
+    assert config is not None
+    return Project(root=found, config=config)

@@ -75,7 +75,7 @@ def test_params_files_must_be_readable_yaml_mappings(tmp_path):
     assert read_params_file(good) == {"as_of": dt.date(2025, 4, 8), "compare_with": "Russia"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("as_of: [2025\n")
-    with pytest.raises(ParamError, match=r"bad\.yaml: not valid YAML"):
+    with pytest.raises(ParamError, match=r"bad\.yaml:2: not valid YAML"):
         read_params_file(bad)
     listed = tmp_path / "list.yaml"
     listed.write_text("- as_of\n")

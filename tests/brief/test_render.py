@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import brief, executed_notebooks, kernel_starts, last_line, tiny_project
+from tests.support.cli import (
+    brief,
+    draft_dir,
+    executed_notebooks,
+    kernel_starts,
+    last_line,
+    published_dir,
+    tiny_project,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +34,7 @@ def tiny(tmp_path: Path) -> Path:
 
 
 def render(project: Path, *args: str, **kw) -> subprocess.CompletedProcess[str]:
-    return brief(project, "render", "--explain", *args, **kw)
+    return brief(project, "render", "--engine", "builtin", "--explain", *args, **kw)
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
@@ -41,7 +49,7 @@ def test_render_publishes_a_complete_edition_and_prints_its_folder_last(tiny):
     done = render(tiny)
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
-    assert edition == tiny / "output" / "2025-03-01"
+    assert edition == draft_dir(tiny, "2025-03-01")
     for name in ["brief.html", "brief.pdf", "manifest.json", "facts.json"]:
         assert (edition / name).is_file(), name
     assert sorted(p.name for p in (edition / "notebooks").iterdir()) == [
@@ -70,8 +78,8 @@ def test_render_publishes_a_complete_edition_and_prints_its_folder_last(tiny):
     assert facts["numbers"]["count"]["value"] == 3
     html = (edition / "brief.html").read_text()
     assert "summing to 8" in html and "The colour is" in html
-    assert (tiny / "output" / "index.html").is_file()
-    assert not list((tiny / "output").glob(".staging-*"))
+    assert not (tiny / "output" / "index.html").exists()  # a draft never touches the archive
+    assert not list((tiny / "output").rglob(".staging-*"))
     assert not _kernels_of(tiny), "a kernel outlived the render"
 
 
@@ -134,20 +142,20 @@ def test_each_changed_input_reruns_exactly_the_notebooks_that_depend_on_it(tiny,
         assert "summing to 9" in (Path(last_line(done.stdout)) / "brief.html").read_text()
 
 
-def test_changed_inputs_under_an_existing_name_are_refused_unless_forced(tiny):
-    assert render(tiny).returncode == 0
-    edition = tiny / "output" / "2025-03-01"
+def test_changed_inputs_rebuild_the_draft_and_never_replace_the_published_edition(tiny):
+    assert brief(tiny, "publish").returncode == 0
+    edition = published_dir(tiny, "2025-03-01")
     before = tree_bytes(edition)
     values = tiny / "data" / "values.csv"
     values.write_text(values.read_text().replace("1.5", "1.0"))
-    refused = render(tiny)
-    assert refused.returncode != 0
-    assert "--edition" in refused.stderr and "--force" in refused.stderr
-    assert "data/values.csv" in refused.stderr
+    refused = brief(tiny, "publish")
+    assert refused.returncode == 2
+    assert "--erratum" in refused.stderr and "data/values.csv" in refused.stderr
     assert tree_bytes(edition) == before
-    forced = render(tiny, "--force")
-    assert forced.returncode == 0, forced.stderr
-    assert "summing to 7.5" in (edition / "brief.html").read_text()
+    draft = render(tiny)  # the draft is rebuilt freely: no --force, no new name
+    assert draft.returncode == 0, draft.stderr
+    assert "summing to 7.5" in (Path(last_line(draft.stdout)) / "brief.html").read_text()
+    assert tree_bytes(edition) == before
 
 
 def test_a_matrix_renders_separate_editions_that_share_the_cache(tiny, tmp_path):
@@ -185,7 +193,7 @@ def test_a_failing_notebook_names_notebook_cell_and_exception_and_publishes_noth
     assert "RuntimeError: no colour today" in message and "colour-text" in message
     kept = Path(message.split("kept at ")[1].split(" for debugging")[0])
     assert kept.is_file() and "no colour today" in kept.read_text()
-    assert not (tiny / "output" / "2025-03-01").exists()
+    assert not draft_dir(tiny, "2025-03-01").exists()
     assert done.stdout == ""
     # The kept notebook survives later renders, until `brief clean`.
     nb["cells"][1]["source"] = "#| label: colour-text\nprint('fixed')"
@@ -260,7 +268,7 @@ def test_a_stale_cache_temp_folder_is_never_reused(tiny):
 def test_two_renders_at_once_both_publish_and_the_archive_stays_whole(tiny):
     def start(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "brief.cli", "render", "--project", str(tiny), *args],
+            [sys.executable, "-m", "brief.cli", "publish", "--project", str(tiny), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -282,7 +290,6 @@ def test_same_inputs_give_byte_identical_editions_from_two_folders(tmp_path):
     for project in (a, b):
         assert render(project).returncode == 0
     for name in ["brief.html", "brief.pdf", "facts.json"]:
-        assert (a / "output/2025-03-01" / name).read_bytes() == (
-            b / "output/2025-03-01" / name
+        assert (draft_dir(a, "2025-03-01") / name).read_bytes() == (
+            draft_dir(b, "2025-03-01") / name
         ).read_bytes(), name
-

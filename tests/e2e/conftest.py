@@ -14,7 +14,11 @@ from tests.support.cli import REPO, brief, copy_project, last_line
 
 
 class Editions:
-    """Render editions on demand into one output folder of one project copy."""
+    """Render drafts on demand into one output folder of one project copy.
+
+    `render()` returns the draft's folder (output/drafts/<edition>/); a test that needs an
+    official edition runs `brief publish` itself.
+    """
 
     def __init__(self, project: Path):
         self.project = project
@@ -41,5 +45,5 @@ class Editions:
 def editions(tmp_path_factory: pytest.TempPathFactory) -> Editions:
     project = copy_project(REPO, tmp_path_factory.mktemp("brief") / "project")
     found = Editions(project)
-    found.render()  # the default edition first: later editions compare against it
+    found.render()  # the default edition first (most tests read it)
     return found

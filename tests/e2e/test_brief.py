@@ -331,23 +331,30 @@ def test_diff_between_the_first_and_third_seed_editions(editions):
 
 def test_list_shows_every_edition_and_the_archive_links_resolve(editions):
     editions.render("as_of=2024-10-21")
+    published = brief(editions.project, "publish", "-p", "as_of=2024-10-21")
+    assert published.returncode == 0, published.stderr
     done = brief(editions.project, "list", "--json")
-    listed = {e["name"] for e in json.loads(done.stdout)}
-    on_disk = {p.name for p in editions.output.iterdir() if (p / "manifest.json").is_file()}
-    assert listed == on_disk
+    listed = {(e["name"], e["status"]) for e in json.loads(done.stdout)}
+
+    def on_disk(folder: Path, status: str) -> set[tuple[str, str]]:
+        return {(p.name, status) for p in folder.iterdir() if (p / "manifest.json").is_file()}
+
+    official = on_disk(editions.output, "official")
+    assert official == {("2024-10-21", "official")}
+    assert listed == official | on_disk(editions.output / "drafts", "draft")
     index = (editions.output / "index.html").read_text()
     local = [
         h for h in re.findall(r'href="([^"#]+)"', index) if not h.startswith(("data:", "http"))
     ]
-    assert len(local) >= 2 * len(on_disk)  # HTML and PDF of every edition
+    assert len(local) >= 2 * len(official)  # HTML and PDF of every official edition
     for href in local:
         assert (editions.output / href).exists(), href
 
 
 def test_shipped_official_editions_still_match_their_manifests():
-    from brief.archive import official_editions
+    from brief.editions import read_official
 
-    names = sorted(official_editions(REPO / "output"))
+    names = sorted(read_official(REPO / "output"))
     assert {"2024-10-21", "2025-04-08", "2026-01-25"} <= set(names)
     for name in names:
         edition = REPO / "output" / name

@@ -110,7 +110,7 @@ class Project:
 def earlier(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A scratch copy of the real project with one real published edition (the default)."""
     root = copy_project(REPO, tmp_path_factory.mktemp("robust") / "project")
-    done = brief(root, "render", *BUILTIN, "--quiet")
+    done = brief(root, "publish", *BUILTIN, "--quiet")  # official: the archive lists it
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     assert (edition / "brief.html").is_file() and (root / "output" / "index.html").is_file()
@@ -722,6 +722,7 @@ def hostile(earlier: Project, tmp_path_factory: pytest.TempPathFactory) -> Hosti
     of the earlier edition, so "What changed" lists the new events."""
     root = copy_project(REPO, tmp_path_factory.mktemp("hostile") / "project")
     shutil.copytree(earlier.edition, root / "output" / earlier.edition.name)
+    shutil.copyfile(earlier.output / "OFFICIAL", root / "output" / "OFFICIAL")  # official there
     manifest = json.loads((earlier.edition / "manifest.json").read_text())
     days = add_hostile_events(root, dt.date.fromisoformat(manifest["params"]["as_of"]))
     checked = brief(root, "check")
@@ -739,7 +740,7 @@ def hostile(earlier: Project, tmp_path_factory: pytest.TempPathFactory) -> Hosti
 
 def render_hostile(hostile: Hostile) -> Path:
     """The hostile edition (rendered by the interruption test, or here; then up to date)."""
-    done = brief(hostile.root, "render", *BUILTIN, "--quiet")
+    done = brief(hostile.root, "publish", *BUILTIN, "--quiet")  # the archive lists it
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     assert edition.name == hostile.name

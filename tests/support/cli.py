@@ -10,6 +10,31 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+PROJECT_COMMANDS = {
+    "render",
+    "publish",
+    "preview",
+    "serve",
+    "check",
+    "list",
+    "diff",
+    "verify",
+    "archive",
+    "clean",
+}
+DRAFTS = (
+    "drafts"  # `brief render` writes output/drafts/<edition>/; `brief publish` output/<edition>/
+)
+
+
+def draft_dir(project: Path, name: str) -> Path:
+    """Where `brief render` puts the draft of edition `name` (the default output folder)."""
+    return project / "output" / DRAFTS / name
+
+
+def published_dir(project: Path, name: str) -> Path:
+    """Where `brief publish` puts official edition `name`."""
+    return project / "output" / name
 
 
 def brief(
@@ -17,7 +42,7 @@ def brief(
 ) -> subprocess.CompletedProcess[str]:
     """`brief <args> --project <project>`; returns the finished process (never raises)."""
     command = [sys.executable, "-m", "brief.cli", *args]
-    if args and args[0] in {"render", "check", "list", "diff", "archive", "clean"}:
+    if args and args[0] in PROJECT_COMMANDS:
         command += ["--project", str(project)]
     return subprocess.run(
         command,

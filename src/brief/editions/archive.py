@@ -1,0 +1,237 @@
+"""The archive page `output/index.html` and `output/latest/`, from template files.
+
+One self-contained page (no external resource, no JavaScript, works opened from disk)
+listing the official editions, newest first; each card gives the edition's bottom line
+(facts.json `assessment.label`), its as-of date, what is new since its previous edition,
+whether it is a correction or superseded, and when it was published. `latest/` holds a
+redirect to the latest official edition and `EDITION` with its name (no symlinks).
+
+The page carries a digest of the catalogue it was made from, so any run can tell a stale
+archive (a run killed between publishing and writing the page) and repair it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from brief.editions.catalogue import INDEX, LATEST, Catalogue, Entry
+from brief.editions.diff import compare, read_facts
+from brief.editions.manifest import Manifest, ManifestError
+from brief.editions.views import built_label, code_text, engine_text, param_value, summary
+from brief.fsutil import atomic_write
+from brief.hashing import value_sha256
+
+HTML_FILE, PDF_FILE = "brief.html", "brief.pdf"
+TEMPLATES = Path(__file__).parent / "templates"
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _href(*parts: str) -> str:
+    return "/".join(p if p == ".." else quote(p, safe="") for p in parts)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _folder_size(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
+
+
+def data_digest(data: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(data):
+        h.update(f"{name}\0{data[name]}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def provenance(manifest: Manifest) -> str:
+    data = manifest.data
+    plural = "" if len(data) == 1 else "s"
+    return " · ".join(
+        [
+            f"data {data_digest(data)} ({len(data)} file{plural})" if data else "data none",
+            f"code {code_text(manifest.code)}",
+            f"engine {engine_text(manifest.engine)}",
+        ]
+    )
+
+
+def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
+    """One line: what this edition states that its recorded previous edition did not."""
+    previous = (entry.manifest.previous or {}).get("edition")
+    if not previous:
+        return "first edition in the archive"
+    folder = catalogue.output_dir / str(previous)
+    try:
+        old = Manifest.read(folder)
+    except ManifestError:
+        return f"compared with {previous} (no longer readable)"
+    old_facts, _ = read_facts(folder, old)
+    new_facts, _ = read_facts(entry.path, entry.manifest)
+    d = compare(old, old_facts, entry.manifest, new_facts, entry.date_key)
+    moved = summary(d)
+    return f"since {previous}: " + (" ".join(moved) if moved else "no change in the stated facts")
+
+
+@dataclass
+class Badge:
+    css: str
+    text: str
+
+
+def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
+    m = entry.manifest
+    facts, _ = read_facts(entry.path, m)
+    assessment = facts.get("assessment") if isinstance(facts.get("assessment"), dict) else {}
+    badges = [Badge("latest", "Latest")] if latest else []
+    badges.append(Badge("official", "Official"))
+    if m.publication.erratum:
+        badges.append(Badge("correction", f"Correction r{entry.revision}"))
+    newer = catalogue.superseded_by(entry)
+    if newer is not None:
+        badges.append(Badge("superseded", "Superseded"))
+    if entry.problems:
+        badges.append(Badge("failed", "Fails verification"))
+    classes = ["edition", "official"] + (["latest"] if latest else [])
+    shown = {k: v for k, v in m.non_default.items() if k != entry.date_key}
+    published = m.publication.published or m.built
+    return {
+        "name": entry.name,
+        "classes": " ".join(classes),
+        "badges": badges,
+        "title": m.title or entry.name,
+        "bottom_line": str(assessment.get("label") or ""),
+        "erratum": m.publication.erratum or "",
+        "superseded": newer.name if newer else "",
+        "superseded_href": _href(newer.name, HTML_FILE) if newer else "",
+        "problems": entry.problems,
+        "as_of": entry.as_of,
+        "new": new_since_previous(entry, catalogue),
+        "params": [f"{k}={param_value(shown[k])}" for k in sorted(shown)],
+        "published": built_label(published) or "unknown",
+        "html": _href(entry.name, HTML_FILE) if entry.has_file(HTML_FILE) else "",
+        "pdf": _href(entry.name, PDF_FILE) if entry.has_file(PDF_FILE) else "",
+        "size": human_size(_folder_size(entry.path)),
+        "provenance": provenance(m),
+    }
+
+
+def catalogue_state(catalogue: Catalogue) -> str:
+    """A digest of what the archive shows: each official edition's manifest and integrity."""
+    return value_sha256(
+        [
+            (e.name, e.manifest.digest or e.manifest.inputs_sha256, e.problems)
+            for e in catalogue.official()
+        ]
+    )
+
+
+def archive_html(catalogue: Catalogue) -> str:
+    official = catalogue.official()
+    heading = (official[0].manifest.title if official else "") or "Editions"
+    cards = [_card(e, catalogue, latest=(i == 0)) for i, e in enumerate(official)]
+    css = (TEMPLATES / "archive.css").read_text(encoding="utf-8")
+    return _ENV.get_template("archive.html.j2").render(
+        heading=heading, cards=cards, css=css, state=catalogue_state(catalogue)
+    )
+
+
+def latest_html(entry: Entry) -> str:
+    return _ENV.get_template("latest.html.j2").render(
+        target=_href("..", entry.name, HTML_FILE),
+        title=entry.manifest.title or entry.name,
+        name=entry.name,
+        as_of=entry.as_of,
+    )
+
+
+def write_latest(output_dir: Path, entry: Entry | None) -> Path:
+    latest_dir = Path(output_dir) / LATEST
+    if latest_dir.is_symlink() or (latest_dir.exists() and not latest_dir.is_dir()):
+        latest_dir.unlink()
+    latest_dir.mkdir(exist_ok=True)
+    keep = set()
+    if entry is not None:
+        _write_if_changed(latest_dir / INDEX, latest_html(entry))
+        _write_if_changed(latest_dir / "EDITION", entry.name + "\n")
+        keep = {INDEX, "EDITION"}
+    for stray in latest_dir.iterdir():  # latest/ holds the pointer only, never a copy
+        if stray.name in keep:
+            continue
+        if stray.is_dir() and not stray.is_symlink():
+            shutil.rmtree(stray, ignore_errors=True)
+        else:
+            stray.unlink(missing_ok=True)
+    return latest_dir
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    atomic_write(path, text)
+    return True
+
+
+def write_archive(output_dir: Path, date_key: str = "as_of") -> Path:
+    """Regenerate `output/index.html` and `output/latest/` (call under the publish lock)."""
+    catalogue = Catalogue(output_dir, date_key)
+    index = Path(output_dir) / INDEX
+    _write_if_changed(index, archive_html(catalogue))
+    write_latest(output_dir, catalogue.latest())
+    return index
+
+
+def archive_is_stale(output_dir: Path, date_key: str = "as_of") -> bool:
+    """Whether index.html or latest/ disagree with the official editions on disk."""
+    catalogue = Catalogue(output_dir, date_key)
+    official = catalogue.official()
+    index = Path(output_dir) / INDEX
+    if not official and not index.exists():
+        return False
+    try:
+        page = index.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    if f'<meta name="brief-catalogue" content="{catalogue_state(catalogue)}">' not in page:
+        return True
+    latest = catalogue.latest()
+    pointer = Path(output_dir) / LATEST / "EDITION"
+    try:
+        named = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        named = None
+    return named != (latest.name if latest else None)
+
+
+def repair_archive(output_dir: Path, date_key: str = "as_of") -> bool:
+    """Rewrite the archive when it is stale (call under the publish lock); True if it was."""
+    if not archive_is_stale(output_dir, date_key):
+        return False
+    write_archive(output_dir, date_key)
+    return True
