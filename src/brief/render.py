@@ -19,11 +19,12 @@ from typing import Any
 
 import yaml
 
-from brief import publish
+from brief.editions import publishing as publish
+from brief.editions import release
 from brief.execute import Executor, NotebookCache, NotebookJob, explain_change, kernel_env
 from brief.fsutil import KEEP_MARKER, atomic_write, owned_tempdir, sweep_dead
 from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
-from brief.params import Resolved, check_edition_name, edition_name, resolve
+from brief.params import ParamError, Resolved, check_edition_name, edition_name, resolve
 from brief.progress import Progress
 from brief.project import Project
 
@@ -60,6 +61,7 @@ class DataProblems(Exception):
 class EditionRequest:
     params: dict[str, Any]
     edition: str | None = None
+    where: dict[str, str] = field(default_factory=dict)  # name -> "-p" or "file.yaml:3"
 
 
 @dataclass
@@ -71,6 +73,7 @@ class EditionPlan:
     final: Path
     up_to_date: bool = False
     executed: dict[str, Path] = field(default_factory=dict)
+    target: release.Target | None = None
 
 
 @dataclass(frozen=True)
@@ -78,34 +81,6 @@ class DataState:
     checksums: dict[str, str]
     fingerprint: str
     latest: str
-
-
-def read_matrix(path: Path) -> list[EditionRequest]:
-    """A YAML list of parameter sets (each may name its `edition`), or {editions: [...]}."""
-    from brief.params import ParamError
-
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise ParamError(f"matrix file {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParamError(f"matrix file {path}: cannot be read ({exc})".replace("\n", " ")) from None
-    if isinstance(data, dict) and "editions" in data:
-        data = data["editions"]
-    if not isinstance(data, list) or not data:
-        raise ParamError(f"matrix file {path}: must be a non-empty list of parameter sets")
-    requests = []
-    for number, entry in enumerate(data, start=1):
-        if entry is None:
-            entry = {}
-        if not isinstance(entry, dict):
-            raise ParamError(f"matrix file {path}: entry {number} is not a mapping")
-        entry = dict(entry)
-        edition = entry.pop("edition", None)
-        named = None if edition is None else str(edition)
-        requests.append(EditionRequest(params=entry, edition=named))
-    return requests
 
 
 class Renderer:
@@ -116,7 +91,8 @@ class Renderer:
         output_dir: Path | None = None,
         engine: str = "auto",
         jobs: int | None = None,
-        force: bool = False,
+        official: bool = False,
+        erratum: str | None = None,
         explain: bool = False,
         progress: Progress | None = None,
     ):
@@ -124,7 +100,8 @@ class Renderer:
         self.output_dir = (output_dir or project.default_output_dir).resolve()
         self.engine_request = engine
         self.jobs = jobs or os.cpu_count() or 1
-        self.force = force
+        self.official = official  # `brief publish`; otherwise a draft
+        self.erratum = erratum
         self.explain = explain
         self.progress = progress or Progress()
         self.cache = NotebookCache(project.cache_dir)
@@ -194,12 +171,12 @@ class Renderer:
         document = self.document_inputs()
         plans, names = [], set()
         for request in requests:
-            resolved = resolve(model, request.params, _date(data.latest))
-            name = edition_name(resolved)
+            resolved = resolve(model, request.params, _date(data.latest), request.where)
+            name = edition_name(resolved, self.project.date_key)
             if request.edition:
                 name = check_edition_name(request.edition)
             if name in names:
-                raise publish.PublishError(f"two parameter sets would publish edition {name!r}")
+                raise ParamError(f"two parameter sets would make edition {name!r}")
             names.add(name)
             jobs = plan_jobs(
                 notebooks, resolved.values, source_hashes=sources, shared_inputs=shared
@@ -211,16 +188,35 @@ class Renderer:
                 "code": {"subject": shared["code"], "lock": shared["lock"], **document},
                 "engine": {"name": engine},
             }
-            plan = EditionPlan(name, resolved, jobs, identity, self.output_dir / name)
-            if plan.final.exists():
-                verdict = publish.up_to_date(plan.final, identity)
-                if verdict is True:
-                    plan.up_to_date = True
-                elif not self.force:
-                    raise publish.refuse_existing(name, verdict)
+            as_of = str(resolved.values.get(self.project.date_key) or "")
+            to, identity = release.target(
+                self.catalogue, name, as_of, identity, official=self.official, erratum=self.erratum
+            )
+            plan = EditionPlan(to.name, resolved, jobs, identity, to.final, to.up_to_date)
+            plan.target = to
+            if to.note:
+                self.progress.line(f"{name}: rendered again: {to.note}")
             plans.append(plan)
         self.data = data
         return plans
+
+    def dry_run(self, requests: list[EditionRequest]) -> None:
+        """`--explain --dry-run`: what a render would do and why, executing nothing."""
+        from brief.editions.catalogue import Catalogue
+
+        self.catalogue = Catalogue(self.output_dir, self.project.date_key)
+        for plan in self.plan(requests):
+            if plan.up_to_date:
+                self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
+                continue
+            for job in plan.jobs:
+                if self.cache.get(job.key) is not None:
+                    why = "reused (cache hit)"
+                else:
+                    why = "would execute: " + explain_change(
+                        self.cache.last_inputs(job.name), job.inputs
+                    )
+                self.progress.line(f"{plan.name}: {job.name}: {why}")
 
     # --- execution ----------------------------------------------------------------------
 
@@ -289,7 +285,9 @@ class Renderer:
 
     def assemble(self, plan: EditionPlan, build: Path) -> Path:
         """Fill the build folder, assemble, and stage the complete edition; return staging."""
-        from brief.diff import changes_markdown, previous_edition
+        from brief.editions.diff import compare, load
+        from brief.editions.manifest import Manifest
+        from brief.editions.views import changes_markdown
         from brief.engines import assemble, engine_version
 
         root = self.project.root
@@ -303,29 +301,44 @@ class Renderer:
         # Real Quarto finds the charts' fonts through _quarto.yml's relative font-paths.
         shutil.copytree(self.project.fonts_dir, build / "assets" / "fonts", dirs_exist_ok=True)
 
-        as_of = plan.resolved.values.get("as_of")
+        as_of = plan.resolved.values.get(self.project.date_key)
+        to = plan.target
+        assert to is not None
         timestamp = publish.build_timestamp(as_of)
         facts = collect_facts([nb_dir / n for n in sorted(plan.executed)])
-        manifest = {
-            "edition": plan.name,
-            "title": document_title(self.project.document),
-            "params": plan.resolved.values,
-            "params_default": sorted(plan.resolved.defaults),
-            "data": self.data.checksums,
-            "notebooks": plan.identity["notebooks"],
-            "code": publish.git_state(root),
-            "engine": {"name": self.engine, "version": engine_version(self.engine)},
-            "versions": versions(),
-            "built": timestamp.isoformat(),
-            "inputs": plan.identity,
-            "inputs_sha256": value_sha256(plan.identity),
-        }
-        previous = previous_edition(self.output_dir, as_of or "", exclude=plan.name)
-        (build / "_changes.md").write_text(changes_markdown(facts, manifest, previous), "utf-8")
-        (build / "_colophon.md").write_text(colophon_markdown(manifest), "utf-8")
-        metadata = {"subtitle": f"Edition {plan.name}", "date": as_of or ""}
+        manifest = Manifest(
+            edition=plan.name,
+            title=document_title(self.project.document),
+            params=plan.resolved.values,
+            params_default=sorted(plan.resolved.defaults),
+            data=self.data.checksums,
+            notebooks=plan.identity["notebooks"],
+            code=publish.git_state(root),
+            engine={"name": self.engine, "version": engine_version(self.engine)},
+            versions=versions(),
+            built=timestamp.isoformat(),
+            inputs=plan.identity,
+            inputs_sha256=value_sha256(plan.identity),
+            previous=to.previous_record,
+            publication=release.stamp(to.publication),
+        )
+        diff = None
+        if to.previous is not None:
+            old, old_facts, note = load(to.previous.path)
+            diff = compare(old, old_facts, manifest, facts, self.project.date_key)
+            diff.notes += [note] if note else []
+        changes = changes_markdown(
+            diff,
+            previous=to.previous.name if to.previous else "",
+            erratum=to.publication.erratum,
+            revises=to.publication.base,
+        )
+        (build / "_changes.md").write_text(changes, "utf-8")
+        (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict()), "utf-8")
+        kind = "Edition" if self.official else "Draft of edition"
+        metadata = {"subtitle": f"{kind} {plan.name}", "date": as_of or ""}
         if as_of:
-            metadata["subtitle"] = f"Edition {plan.name}: information published up to {as_of}"
+            metadata["subtitle"] = f"{kind} {plan.name}: information published up to {as_of}"
         self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
         done = assemble(
             build,
@@ -335,14 +348,14 @@ class Renderer:
             fonts_dir=build / "assets" / "fonts",
         )
 
-        staging = publish.new_staging(self.output_dir)
+        staging = publish.new_staging(plan.final.parent)
         try:
             shutil.copyfile(done.html, staging / "brief.html")
             shutil.copyfile(done.pdf, staging / "brief.pdf")
             shutil.copytree(nb_dir, staging / "notebooks")
             text = json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
             (staging / "facts.json").write_text(text, encoding="utf-8")
-            publish.write_manifest(staging, manifest)
+            manifest.write(staging)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise publish.output_problem(exc, self.output_dir) from None
@@ -352,25 +365,26 @@ class Renderer:
         return staging
 
     def publish(self, plan: EditionPlan, staging: Path) -> None:
-        from brief.archive import write_archive
-
-        with publish.publish_lock(self.output_dir):
-            if plan.final.exists() and not self.force:
-                verdict = publish.up_to_date(plan.final, plan.identity)
-                shutil.rmtree(staging, ignore_errors=True)
-                if verdict is True:  # a concurrent render published the same edition
-                    return
-                raise publish.refuse_existing(plan.name, verdict)
-            try:
-                publish.move_into_place(staging, plan.final, force=self.force)
-            except OSError as exc:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise publish.output_problem(exc, plan.final) from None
-            write_archive(self.output_dir)
+        """Put a complete staging folder in place: a draft swap, or a new official edition."""
+        assert plan.target is not None
+        try:
+            with publish.publish_lock(self.output_dir):
+                release.put_in_place(staging, plan.target, self.project.date_key)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise publish.output_problem(exc, plan.final) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
     def render(self, requests: list[EditionRequest]) -> list[Path]:
+        from brief.editions.catalogue import Catalogue
+
         publish.check_writable(self.output_dir)
-        publish.sweep_stale(self.output_dir)
+        with publish.publish_lock(self.output_dir):
+            for note in release.prepare(self.output_dir, self.project.date_key):
+                self.progress.line(note)
+        self.catalogue = Catalogue(self.output_dir, self.project.date_key)
         sweep_dead(self.project.build_root, BUILD_PREFIX)
         self.cache.sweep()
         plans = self.plan(requests)
@@ -390,7 +404,8 @@ class Renderer:
             for plan in pending:
                 staging = self.assemble(plan, builds[plan.name])
                 self.publish(plan, staging)
-                self.progress.line(f"{plan.name}: published to {plan.final}")
+                done = "published" if self.official else "draft written"
+                self.progress.line(f"{plan.name}: {done} to {plan.final}")
         except Exception as exc:
             from brief.execute import NotebookFailed
 
@@ -458,7 +473,7 @@ def collect_facts(notebooks: list[Path]) -> dict[str, Any]:
 
 
 def _md(text: Any) -> str:
-    from brief.diff import md_escape
+    from brief.editions.views import md_escape
 
     return md_escape(str(text))
 
