@@ -684,3 +684,24 @@ def test_hostile_metadata_stays_text(tmp_path):
     assert hostile in parsed.visible
     assert all("alert(" not in body for body in parsed.scripts)
     assert hostile in flat(PdfReader(done.pdf).pages[0].extract_text())
+
+
+# --- a failed assembly keeps its build folder -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_failed_assembly_keeps_its_build_folder_with_the_reason(tmp_path):
+    from tests.support.cli import brief, tiny_project
+
+    project = tiny_project(tmp_path)
+    qmd = project / "brief.qmd"
+    broken = "{{< embed notebooks/01_count.ipynb#no-such-label >}}"
+    qmd.write_text(qmd.read_text(encoding="utf-8") + "\n" + broken + "\n", encoding="utf-8")
+    done = brief(project, "render", "--engine", "builtin")
+    assert done.returncode == 1, done.stderr
+    assert "no-such-label" in done.stderr and "Traceback" not in done.stderr
+    kept = [p for p in (project / ".brief" / "build").glob("build-*") if (p / ".keep").is_file()]
+    assert len(kept) == 1, list((project / ".brief" / "build").iterdir())
+    assert str(kept[0]) in done.stderr  # the message names the folder it kept
+    assert "no-such-label" in (kept[0] / ".keep").read_text(encoding="utf-8")
+    assert (kept[0] / "brief.qmd").is_file() and (kept[0] / "notebooks").is_dir()
