@@ -54,6 +54,9 @@ class Series:
     caveat: str = ""  # what a reader must know before comparing it with another series
     adds_crude_estimate: bool = False  # includes an estimate of Chinese pipeline crude
     monthly: bool = False  # the source also publishes monthly figures
+    # "customs": a partner's own customs record; "reconstruction": North Korea's trade
+    # rebuilt from partner data (it also gives each partner's share); "" for the rest.
+    role: str = ""
 
 
 SUBJECT = "PRK"
@@ -111,6 +114,7 @@ SERIES: dict[str, Series] = {
             lead=True,
             caveat="China's own customs record; it has shown no crude oil since 2014.",
             monthly=True,
+            role="customs",
         ),
         Series(
             "KOTRA",
@@ -122,6 +126,7 @@ SERIES: dict[str, Series] = {
             caveat="South Korea's reconstruction from partner statistics, with an estimate of "
             "Chinese crude oil added.",
             adds_crude_estimate=True,
+            role="reconstruction",
         ),
         Series(
             "KITA",
@@ -207,6 +212,19 @@ def series_for(partner: str) -> tuple[str, ...]:
 def comparison_series(lead: str) -> tuple[str, ...]:
     """The other lead-able China series shown beside `lead` (never merged with it)."""
     return tuple(code for code in lead_series() if code != lead)
+
+
+def series_with_role(role: str, partner: str = CHINA) -> str:
+    """The code of `partner`'s series with that role ('customs' -> 'GACC' for China)."""
+    for s in SERIES.values():
+        if s.role == role and partner in s.partners:
+            return s.code
+    raise KeyError(f"no {role} series for {partner} in the registry")
+
+
+def series_label(code: str) -> str:
+    """How a series reads in a sentence; an unknown code is shown as it is."""
+    return SERIES[code].label if code in SERIES else code
 
 
 def partner_alias(value: str) -> str:

@@ -14,22 +14,18 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, narrative, timeline
-from analysis.narrative import fmt_change, fmt_pct, fmt_usd_m
+from analysis import charts, narrative, registry, timeline
+from analysis.data import Tables
+from analysis.narrative import fmt_pct, fmt_usd_m
+from analysis.params import BriefParams
+from analysis.text import join as join_words
+from analysis.text import say
 
-CHINA_SERIES = ("GACC", "KOTRA")
-SERIES_NAMES = {
-    "GACC": "China's customs (GACC)",
-    "KOTRA": "KOTRA's reconstruction of North Korea's trade",
-}
-# How the Russia–North Korea series codes of trade.csv read in a sentence.
-RUSSIA_SERIES = {
-    "RUS-FCS": "Russian customs",
-    "RUS-OFFICIAL": "Russian officials",
-    "RUS-ESTIMATE": "a Russian industry estimate",
-    "ITC": "ITC Trade Map",
-    "KOTRA": "KOTRA",
-}
+# Series come from the registry: a new one is a data edit plus one registry entry.
+CHINA_SERIES = registry.lead_series()
+SERIES_NAMES = {code: registry.series_label(code) for code in registry.SERIES}
+CUSTOMS = registry.series_with_role("customs")  # China's own record (GACC)
+RECONSTRUCTION = registry.series_with_role("reconstruction")  # KOTRA, with China's share
 NUMERIC = [
     "exports_to_nk_usd_m",
     "imports_from_nk_usd_m",
@@ -44,7 +40,8 @@ _RESOLUTION = re.compile(r"Resolution (\d{4})")
 
 
 def other_series(series: str) -> str:
-    return "KOTRA" if series == "GACC" else "GACC"
+    """The series drawn beside the lead one (the first other lead-able series)."""
+    return registry.comparison_series(series)[0]
 
 
 def _clean(trade: pd.DataFrame) -> pd.DataFrame:
@@ -75,6 +72,15 @@ def in_years(frame: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
     return frame[(frame["year"] >= lo) & (frame["year"] <= hi)]
 
 
+def is_exact(value: Any) -> bool:
+    """Whether a figure was given with decimals (an exact customs figure), not rounded."""
+    return not float(value).is_integer()
+
+
+def _derived(row: Any) -> bool:
+    return bool(row.get("total_derived", False)) if hasattr(row, "get") else False
+
+
 def latest_change(rows: pd.DataFrame) -> dict[str, Any] | None:
     """The latest annual value, excluding low-confidence rows, and its change on the year before."""
     rows = timeline.headline(rows).sort_values("year")
@@ -85,9 +91,12 @@ def latest_change(rows: pd.DataFrame) -> dict[str, Any] | None:
         "series": last["series"],
         "year": int(last["year"]),
         "value": float(last["total_usd_m"]),
+        "exact": is_exact(last["total_usd_m"]),
+        "derived": _derived(last),
         "source_id": last["source_id"],
         "prev_year": None,
         "prev_value": None,
+        "prev_exact": None,
         "change_pct": None,
         "prev_source_id": None,
     }
@@ -97,6 +106,7 @@ def latest_change(rows: pd.DataFrame) -> dict[str, Any] | None:
         out.update(
             prev_year=int(p["year"]),
             prev_value=float(p["total_usd_m"]),
+            prev_exact=is_exact(p["total_usd_m"]),
             change_pct=(out["value"] / float(p["total_usd_m"]) - 1) * 100,
             prev_source_id=p["source_id"],
         )
@@ -106,8 +116,8 @@ def latest_change(rows: pd.DataFrame) -> dict[str, Any] | None:
 def series_gap(trade: pd.DataFrame) -> pd.DataFrame:
     """Years with both China series: GACC, KOTRA, KOTRA minus GACC, KOTRA's China share."""
     a = annual(trade)
-    gacc = a[a["series"] == "GACC"].set_index("year")
-    kotra = a[a["series"] == "KOTRA"].set_index("year")
+    gacc = a[a["series"] == CUSTOMS].set_index("year")
+    kotra = a[a["series"] == RECONSTRUCTION].set_index("year")
     years = sorted(set(gacc.index) & set(kotra.index))
     rows = []
     for y in years:
@@ -135,7 +145,7 @@ def china_share(trade: pd.DataFrame) -> pd.DataFrame:
     t = _clean(trade)
     rows = t[
         (t["partner"] == "CHN")
-        & (t["series"] == "KOTRA")
+        & (t["series"] == RECONSTRUCTION)
         & (t["period_type"] == "annual")
         & t["partner_share_pct"].notna()
     ]
@@ -239,11 +249,19 @@ def _year_axis_rows(rows: pd.DataFrame, lead: str, as_of: Any) -> pd.DataFrame:
 
 def lead_title(change: dict[str, Any] | None, series: str) -> str:
     if change is None:
-        return f"No annual {series} figure for China–North Korea trade is available yet"
-    head = f"China–North Korea trade ({series}): {fmt_usd_m(change['value'])} in {change['year']}"
+        return say("trade.title_lead_none", code=series)
+    tail = ""
     if change["change_pct"] is not None:
-        head += f", {fmt_change(change['change_pct'])} on {change['prev_year']}"
-    return head
+        tail = say(
+            "trade.title_lead_change", change=change_phrase(change), prev_year=change["prev_year"]
+        )
+    return say(
+        "trade.title_lead",
+        code=series,
+        value=amount(change["value"], change["derived"], change["exact"], short=True),
+        year=change["year"],
+        change=tail,
+    )
 
 
 def lead_figure(view: Any, params: Any) -> charts.Figure:
@@ -354,7 +372,7 @@ def share_figure(view: Any, params: Any) -> charts.Figure:
 
 def monthly_series(trade: pd.DataFrame, series: str) -> str:
     """The series whose monthly values are shown: the lead one if it has any, else GACC."""
-    return series if not monthly(trade, series).empty else "GACC"
+    return series if not monthly(trade, series).empty else CUSTOMS
 
 
 MONTHLY_YEARS = 3  # calendar years of monthly values shown (the annual chart has the rest)
@@ -403,22 +421,9 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         )
         .properties(width=charts.WIDTH, height=190)
     )
-    head = timeline.headline(data)
-    if head.empty:
-        title = f"No monthly {series} figure fit for a headline for {lo.year}–{hi.year}"
-    else:
-        last = head.iloc[-1]
-        top = head.loc[head["total_usd_m"].idxmax()]
-        title = (
-            f"Monthly China–North Korea trade ({series}): {fmt_usd_m(last['total_usd_m'])} in "
-            f"{narrative.fmt_date(last['when'], 'month')}"
-        )
-        if top["when"] != last["when"]:
-            title += f"; highest shown: {narrative.fmt_date(top['when'], 'month')}"
-        else:
-            title += ", the highest firm figure shown"
+    title = monthly_title(rows, series, lo, hi)
     subtitle = (
-        f"{series}, {lo.year}–{hi.year}; only months with a published figure have a bar; "
+        f"{series}, {lo.year}–{hi.year}; only months with a collected figure have a bar; "
         "pale bars are low-confidence figures."
     )
     chart = charts.house(chart, title, subtitle)
@@ -431,11 +436,74 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
     return charts.Figure(chart, "trade-monthly", alt_text, src)
 
 
+def monthly_title(rows: pd.DataFrame, series: str, lo: Any, hi: Any) -> str:
+    head = timeline.headline(rows)
+    if head.empty:
+        return say("trade.title_monthly_none", code=series, y0=lo.year, y1=hi.year)
+    last = head.iloc[-1]
+    top = head.loc[head["total_usd_m"].idxmax()]
+    if top["when"] != last["when"]:
+        tail = say("trade.title_monthly_top", month=narrative.fmt_date(top["when"], "month"))
+    else:
+        tail = say("trade.title_monthly_is_top")
+    return say(
+        "trade.title_monthly",
+        code=series,
+        value=amount(
+            last["total_usd_m"], _derived(last), is_exact(last["total_usd_m"]), short=True
+        ),
+        month=narrative.fmt_date(last["when"], "month"),
+        tail=tail,
+    )
+
+
 # --------------------------------------------------------------------------- sentences
 
+APPROX_SHARES = (10, 20, 25, 33, 50, 67, 75)  # percentages with a word (trade.shares)
 
-def _series_value(series: str, value: float, year: int) -> str:
-    return f"{series}: {fmt_usd_m(value)} in {year}"
+
+def amount(value: float, derived: bool = False, exact: bool = True, short: bool = False) -> str:
+    """A figure in words: 'US$2,295 million', 'about US$2,180 million', '…, derived from …'.
+
+    `short` (chart titles) marks a derived total '(derived)'.
+    """
+    text = say("trade.value", about="" if exact else say("trade.about"), amount=fmt_usd_m(value))
+    if not derived:
+        return text
+    return say("trade.derived_short" if short else "trade.derived", amount=text)
+
+
+def change_phrase(change: dict[str, Any]) -> str:
+    """'up 123.3%' from two exact figures; 'up about a quarter' when either is rounded."""
+    pct = float(change["change_pct"])
+    if change["exact"] and change["prev_exact"]:
+        if round(pct, 1) == 0:
+            return say("trade.change.flat")
+        key = "trade.change.up" if pct > 0 else "trade.change.down"
+        return say(key, pct=f"{abs(pct):.1f}")
+    return approx_change(pct)
+
+
+def approx_change(pct: float) -> str:
+    """A change stated approximately, for figures that were rounded at source."""
+    ratio = 1 + pct / 100
+    if ratio >= 2.5:
+        return say("trade.change.times", times=narrative.number(round(ratio)))
+    if ratio >= 2:
+        return say("trade.change.doubled")
+    size = abs(pct)
+    if size < 2:
+        return say("trade.change.flat")
+    direction = "up" if pct > 0 else "down"
+    near = [s for s in APPROX_SHARES if abs(s - size) <= 2.5]
+    if near:
+        return say(f"trade.change.about_{direction}", share=say(f"trade.shares.{near[0]}"))
+    step = 5 if size >= 10 else 1
+    return say(f"trade.change.about_{direction}_pct", pct=int(step * round(size / step)))
+
+
+def _row_amount(row: Any) -> str:
+    return amount(row["total_usd_m"], _derived(row), is_exact(row["total_usd_m"]))
 
 
 def lead_sentences(
@@ -445,30 +513,41 @@ def lead_sentences(
     change = latest_change(rows)
     if change is None:
         return [
-            f"No annual {series} figure for China–North Korea trade had been published by "
-            f"{narrative.fmt_date(as_of)}."
+            say("trade.lead_none", series=SERIES_NAMES[series], as_of=narrative.fmt_date(as_of))
         ]
-    out = []
-    first = (
-        f"The lead series is {SERIES_NAMES[series]}. China–North Korea trade, "
-        f"{_series_value(series, change['value'], change['year'])}"
-    )
+    tail = ""
     if change["change_pct"] is not None:
-        first += (
-            f", {fmt_change(change['change_pct'])} on {change['prev_year']} "
-            f"({series}: {fmt_usd_m(change['prev_value'])})"
+        tail = say(
+            "trade.lead_change",
+            change=change_phrase(change),
+            prev=amount(change["prev_value"], exact=bool(change["prev_exact"])),
+            prev_year=change["prev_year"],
         )
-    out.append(narrative.with_cite(first + ".", [change["source_id"], change["prev_source_id"]]))
+    out = [
+        say(
+            "trade.lead",
+            series=SERIES_NAMES[series],
+            value=amount(change["value"], change["derived"], change["exact"]),
+            year=change["year"],
+            change=tail,
+            cite=narrative.cite([change["source_id"], change["prev_source_id"]]),
+        )
+    ]
     head = timeline.headline(rows)
     if len(head) > 1:
         hi = head.loc[head["total_usd_m"].idxmax()]
         lo = head.loc[head["total_usd_m"].idxmin()]
         out.append(
-            narrative.with_cite(
-                f"Between {int(head['year'].min())} and {int(head['year'].max())} the {series} "
-                f"series peaked at {fmt_usd_m(hi['total_usd_m'])} in {int(hi['year'])} and was "
-                f"lowest at {fmt_usd_m(lo['total_usd_m'])} in {int(lo['year'])}.",
-                [hi["source_id"], lo["source_id"]],
+            say(
+                "trade.range",
+                y0=int(head["year"].min()),
+                y1=int(head["year"].max()),
+                code=series,
+                high=_row_amount(hi),
+                high_year=int(hi["year"]),
+                low=_row_amount(lo),
+                low_year=int(lo["year"]),
+                cite=narrative.cite([hi["source_id"], lo["source_id"]]),
             )
         )
     out.extend(_marker_sentences(head, markers(events, start, as_of), series))
@@ -477,9 +556,7 @@ def lead_sentences(
     )
     if years_missing:
         out.append(
-            f"No {series} annual total was found for "
-            f"{narrative.join_words([str(y) for y in years_missing])}; the line joins the years "
-            "on either side."
+            say("trade.missing", code=series, years=join_words([str(y) for y in years_missing]))
         )
     return out
 
@@ -496,14 +573,19 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
         y0, y1 = int(sanc["when"].dt.year.min()), int(sanc["when"].dt.year.max())
         before, after = _value_in(rows, y0 - 1), _value_in(rows, y1 + 1)
         if before is not None and after is not None:
-            span = str(y0) if y0 == y1 else f"{y0}–{y1}"
             out.append(
-                narrative.with_cite(
-                    f"Across the {narrative.plural(len(sanc), 'UNSC sanctions resolution')} of "
-                    f"{span}, trade went from "
-                    f"{_series_value(series, before['total_usd_m'], y0 - 1)} "
-                    f"to {fmt_usd_m(after['total_usd_m'])} in {y1 + 1}.",
-                    [before["source_id"], after["source_id"]],
+                say(
+                    "trade.sanctions",
+                    resolutions=say(
+                        "trade.resolutions", n=len(sanc), count=narrative.number(len(sanc))
+                    ),
+                    span=str(y0) if y0 == y1 else f"{y0}–{y1}",
+                    code=series,
+                    before=_row_amount(before),
+                    y_before=y0 - 1,
+                    after=_row_amount(after),
+                    y_after=y1 + 1,
+                    cite=narrative.cite([before["source_id"], after["source_id"]]),
                 )
             )
     close = marks[marks["kind"] == "Border closure"]
@@ -515,151 +597,193 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
         if before is not None and not later.empty:
             low = later.loc[later["total_usd_m"].idxmin()]
             out.append(
-                narrative.with_cite(
-                    f"After the border closed in {narrative.fmt_date(first['when'], 'month')}, "
-                    f"trade fell from {_series_value(series, before['total_usd_m'], y - 1)} to "
-                    f"{fmt_usd_m(low['total_usd_m'])} in {int(low['year'])}.",
-                    [first["source_id"], before["source_id"], low["source_id"]],
+                say(
+                    "trade.closure",
+                    month=narrative.fmt_date(first["when"], "month"),
+                    code=series,
+                    before=_row_amount(before),
+                    y_before=y - 1,
+                    low=_row_amount(low),
+                    low_year=int(low["year"]),
+                    cite=narrative.cite(
+                        [first["source_id"], before["source_id"], low["source_id"]]
+                    ),
                 )
             )
     return out
 
 
 def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3) -> list[str]:
-    """The GACC–KOTRA gap: one explaining sentence, then both values for recent years."""
+    """The GACC–KOTRA gap: the latest year explained, how often KOTRA is higher, a table."""
     gap = series_gap(trade)
     gap = gap[(gap["year"] <= pd.Timestamp(as_of).year) & ~gap["low"]]
     if gap.empty:
-        return [
-            "No year yet has both a GACC and a KOTRA figure, so the two series cannot be "
-            "compared in this edition."
-        ]
+        return [say("trade.gap_none")]
     last = gap.iloc[-1]
+    key = "trade.gap_higher" if last["gap"] > 0 else "trade.gap_lower"
     out = [
-        narrative.with_cite(
-            f"The two series differ: for {int(last['year'])} KOTRA's figure for China–North Korea "
-            f"trade is {fmt_usd_m(last['kotra'])} and GACC's {fmt_usd_m(last['gacc'])}, "
-            f"a gap of {fmt_usd_m(abs(last['gap']))}, mainly because KOTRA adds an estimate of "
-            "Chinese crude oil supplied by pipeline, which China's customs figures leave out.",
-            [last["kotra_source"], last["gacc_source"]],
+        say(
+            key,
+            year=int(last["year"]),
+            kotra=fmt_usd_m(last["kotra"]),
+            gacc=fmt_usd_m(last["gacc"]),
+            gap=fmt_usd_m(abs(last["gap"])),
+            cite=narrative.cite([last["kotra_source"], last["gacc_source"]]),
         )
     ]
-    items = []
-    for _, r in gap.tail(recent).iterrows():
-        share = f", {fmt_pct(r['share'])} of North Korea's trade" if pd.notna(r["share"]) else ""
-        items.append(
-            f"GACC: {fmt_usd_m(r['gacc'])} in {int(r['year'])}; KOTRA: {fmt_usd_m(r['kotra'])}"
-            f"{share} {narrative.cite([r['gacc_source'], r['kotra_source']])}"
+    lower = gap[gap["gap"] <= 0]
+    exceptions = (
+        say("trade.gap_exceptions", years=join_words([str(int(y)) for y in lower["year"]]))
+        if not lower.empty
+        else ""
+    )
+    out.append(
+        say(
+            "trade.gap_years",
+            higher=narrative.number(len(gap) - len(lower)),
+            years=narrative.number(len(gap)),
+            exceptions=exceptions,
         )
-    out.append(narrative.bullets(items))
+    )
+    rows = []
+    for _, r in gap.tail(recent).iterrows():
+        share = fmt_pct(r["share"]) if pd.notna(r["share"]) else "—"
+        cite = narrative.cite([r["gacc_source"], r["kotra_source"]])
+        rows.append(
+            [
+                str(int(r["year"])),
+                fmt_usd_m(r["gacc"]),
+                fmt_usd_m(r["kotra"]),
+                fmt_usd_m(r["gap"]),
+                f"{share} {cite}",
+            ]
+        )
+    header = [say(f"trade.gap_col.{c}") for c in ("year", "gacc", "kotra", "gap", "share")]
+    out.append(narrative.md_table(header, rows, align="lrrrl", widths=[8, 16, 16, 16, 30]))
     return out
 
 
 def share_sentence(trade: pd.DataFrame, start: Any, as_of: Any) -> str:
     rows = timeline.headline(in_years(china_share(trade), start, as_of))
     if rows.empty:
-        return "No KOTRA estimate of China's share of North Korea's trade falls in the window."
+        return say("trade.share_none")
     last, first = rows.iloc[-1], rows.iloc[0]
-    text = (
-        f"China's share of North Korea's recorded trade (KOTRA) was "
-        f"{fmt_pct(last['partner_share_pct'])} in {int(last['year'])}"
-    )
+    earlier = ""
     if int(first["year"]) != int(last["year"]):
-        text += f", against {fmt_pct(first['partner_share_pct'])} in {int(first['year'])}"
-    return narrative.with_cite(text + ".", [last["source_id"], first["source_id"]])
+        earlier = say(
+            "trade.share_earlier",
+            first=fmt_pct(first["partner_share_pct"]),
+            first_year=int(first["year"]),
+        )
+    return say(
+        "trade.share",
+        last=fmt_pct(last["partner_share_pct"]),
+        year=int(last["year"]),
+        earlier=earlier,
+        cite=narrative.cite([last["source_id"], first["source_id"]]),
+    )
 
 
 def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -> str:
     shown = monthly_series(trade, series)
     rows = monthly_window(trade, shown, start, as_of)
     if rows.empty:
-        return f"No monthly {shown} figures fall in the window."
-    lead = (
-        ""
-        if shown == series
-        else f"{series} has no monthly figures; the months shown are {shown}'s. "
-    )
+        return say("trade.monthly_none", code=shown)
+    out = [] if shown == series else [say("trade.monthly_instead", lead=series, code=shown)]
     head = timeline.headline(rows)
     low = len(rows) - len(head)
-    text = (
-        f"{lead}Monthly figures exist for {narrative.plural(len(rows), 'month')} since "
-        f"{narrative.fmt_date(rows['when'].min(), 'month')}"
-    )
-    if low:
-        text += f", {low} of them flagged as low confidence and left out of what follows"
-    if head.empty:
-        return text + "."
-    last = head.iloc[-1]
-    top = head.loc[head["total_usd_m"].idxmax()]
-    text += (
-        f"; the latest, {narrative.fmt_date(last['when'], 'month')}, is "
-        f"{shown}: {fmt_usd_m(last['total_usd_m'])}"
-    )
-    if top["when"] != last["when"]:
-        text += (
-            f", and the highest, {narrative.fmt_date(top['when'], 'month')}, "
-            f"{fmt_usd_m(top['total_usd_m'])}"
+    out.append(
+        say(
+            "trade.monthly",
+            code=shown,
+            months=say("trade.months", n=len(rows), count=narrative.number(len(rows))),
+            first=narrative.fmt_date(rows["when"].min(), "month"),
+            last_month=narrative.fmt_date(rows["when"].max(), "month"),
+            low=say("trade.monthly_low", count=narrative.number(low)) if low else "",
         )
-    return narrative.with_cite(text + ".", [last["source_id"], top["source_id"]])
+    )
+    if not head.empty:
+        last = head.iloc[-1]
+        top = head.loc[head["total_usd_m"].idxmax()]
+        out.append(
+            say(
+                "trade.monthly_latest",
+                month=narrative.fmt_date(last["when"], "month"),
+                value=_row_amount(last),
+                cite=narrative.cite([last["source_id"]]),
+            )
+        )
+        if top["when"] != last["when"]:
+            out.append(
+                say(
+                    "trade.monthly_highest",
+                    value=_row_amount(top),
+                    month=narrative.fmt_date(top["when"], "month"),
+                    cite=narrative.cite([top["source_id"]]),
+                )
+            )
+    return " ".join(out)
 
 
 def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
     rus = russia(trade)
     rus = rus[rus["year"] <= pd.Timestamp(as_of).year]
     if rus.empty:
-        return ["No recorded Russia–North Korea trade figure is available in this edition."]
+        return [say("trade.russia_none")]
     head = timeline.headline(rus)
     out = []
     if not head.empty:
         r = head.iloc[-1]
-        text = (
-            f"Recorded Russia–North Korea trade is small by comparison: "
-            f"{fmt_usd_m(r['total_usd_m'])} in {int(r['year'])} ({md_series(r['series'])})"
-        )
         china = _value_in(annual(trade, series=series), int(r["year"]))
-        ids = [r["source_id"]]
+        values = {
+            "series": narrative.capital(md_series(r["series"])),
+            "value": _row_amount(r),
+            "year": int(r["year"]),
+        }
         if china is not None:
-            text += (
-                f", against {_series_value(series, china['total_usd_m'], int(r['year']))} "
-                "for China–North Korea trade"
+            out.append(
+                say(
+                    "trade.russia",
+                    china=_row_amount(china),
+                    china_series=SERIES_NAMES[series],
+                    cite=narrative.cite([r["source_id"], china["source_id"]]),
+                    **values,
+                )
             )
-            ids.append(china["source_id"])
-        out.append(narrative.with_cite(text + ".", ids))
+        else:
+            out.append(say("trade.russia_alone", cite=narrative.cite([r["source_id"]]), **values))
     low = rus[
         (rus["confidence"] == "low")
         & (rus["year"] > (int(head["year"].max()) if not head.empty else 0))
     ]
     for _, r in low.iterrows():
         out.append(
-            narrative.with_cite(
-                f"A later estimate, {fmt_usd_m(r['total_usd_m'])} for {int(r['year'])} "
-                f"({md_series(r['series'])}), is flagged as low confidence.",
-                [r["source_id"]],
+            say(
+                "trade.russia_low",
+                value=_row_amount(r),
+                year=int(r["year"]),
+                series=md_series(r["series"]),
+                cite=narrative.cite([r["source_id"]]),
             )
         )
-    out.append(
-        "These official figures leave out military transfers (munitions and troops for "
-        "Russia's war, and what North Korea earns from them), so they understate the economic "
-        "weight of the Russian relationship and cannot be set against China's trade as like "
-        "for like."
-    )
+    out.append(say("trade.russia_caveat"))
     return out
 
 
 def md_series(name: str) -> str:
-    return narrative.md_escape(RUSSIA_SERIES.get(name, name))
+    return narrative.md_escape(registry.series_label(name))
 
 
-def text(view: Any, params: Any) -> str:
+def text(view: Tables, params: BriefParams) -> str:
     parts = lead_sentences(view.trade, view.events, params.trade_series, params.start, params.as_of)
     return " ".join(parts)
 
 
-def gap_text(view: Any, params: Any) -> str:
+def gap_text(view: Tables, params: BriefParams) -> str:
     return "\n\n".join(gap_sentences(view.trade, params.as_of))
 
 
-def share_text(view: Any, params: Any) -> str:
+def share_text(view: Tables, params: BriefParams) -> str:
     return " ".join(
         [
             share_sentence(view.trade, params.start, params.as_of),
@@ -668,51 +792,62 @@ def share_text(view: Any, params: Any) -> str:
     )
 
 
-def russia_text(view: Any, params: Any) -> str:
+def russia_text(view: Tables, params: BriefParams) -> str:
     return " ".join(russia_sentences(view.trade, params.trade_series, params.as_of))
 
 
-def facts(view: Any, params: Any) -> dict[str, Any]:
+def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
+    """Year-keyed figures (like with like across editions): totals, changes, share, gap."""
     numbers: dict[str, Any] = {}
     for series in CHINA_SERIES:
-        change = latest_change(
+        rows = timeline.headline(
             in_years(annual(view.trade, series=series), params.start, params.as_of)
         )
-        if change:
-            numbers[f"trade.{series}.latest"] = {
-                "label": f"{series} China–NK trade {change['year']}",
-                "value": round(change["value"], 2),
+        for _, r in rows.tail(3).iterrows():
+            year = int(r["year"])
+            numbers[f"trade.{series}.{year}"] = {
+                "label": f"{series} China–NK trade {year}"
+                + (" (derived from the flows)" if _derived(r) else ""),
+                "value": round(float(r["total_usd_m"]), 2),
                 "unit": "US$ m",
             }
-            if change["change_pct"] is not None:
-                numbers[f"trade.{series}.change"] = {
-                    "label": f"{series} China–NK trade change "
-                    f"{change['prev_year']}–{change['year']}",
-                    "value": round(change["change_pct"], 1),
-                    "unit": "%",
-                }
-    share = timeline.headline(china_share(view.trade))
+        change = latest_change(rows)
+        if change and change["change_pct"] is not None:
+            # A change between rounded figures is kept to whole per cent, and says so.
+            exact = bool(change["exact"] and change["prev_exact"])
+            span = f"{change['prev_year']}-{change['year']}"
+            numbers[f"trade.{series}.change.{span}"] = {
+                "label": f"{series} China–NK trade change {change['prev_year']}–{change['year']}"
+                + ("" if exact else " (approximate: rounded figures)"),
+                "value": round(change["change_pct"], 1 if exact else None),
+                "unit": "%",
+            }
+    share = timeline.headline(in_years(china_share(view.trade), params.start, params.as_of))
     if not share.empty:
         last = share.iloc[-1]
-        numbers["trade.KOTRA.china_share"] = {
-            "label": f"China's share of NK trade (KOTRA) {int(last['year'])}",
+        year = int(last["year"])
+        numbers[f"trade.{RECONSTRUCTION}.china_share.{year}"] = {
+            "label": f"China's share of NK trade ({RECONSTRUCTION}) {year}",
             "value": round(float(last["partner_share_pct"]), 1),
             "unit": "%",
         }
     gap = series_gap(view.trade)
-    gap = gap[~gap["low"]]
+    gap = gap[~gap["low"] & (gap["year"] <= pd.Timestamp(params.as_of).year)]
     if not gap.empty:
         last = gap.iloc[-1]
-        numbers["trade.gap.latest"] = {
-            "label": f"KOTRA minus GACC, China–NK trade {int(last['year'])}",
+        year = int(last["year"])
+        numbers[f"trade.gap.{year}"] = {
+            "label": f"{RECONSTRUCTION} minus {CUSTOMS}, China–NK trade {year}",
             "value": round(float(last["gap"]), 2),
             "unit": "US$ m",
         }
     rus = timeline.headline(russia(view.trade))
+    rus = rus[rus["year"] <= pd.Timestamp(params.as_of).year]
     if not rus.empty:
         r = rus.iloc[-1]
-        numbers["trade.RUS.latest"] = {
-            "label": f"Russia–NK recorded trade {int(r['year'])} ({r['series']})",
+        year = int(r["year"])
+        numbers[f"trade.RUS.{year}"] = {
+            "label": f"Russia–NK recorded trade {year} ({r['series']})",
             "value": round(float(r["total_usd_m"]), 2),
             "unit": "US$ m",
         }

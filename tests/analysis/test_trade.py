@@ -7,7 +7,9 @@ from tests.analysis import sample_tables as st
 def test_lead_sentence_names_the_series_and_change():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = trade.text(view, params)
-    assert "GACC: US$2,735 million in 2025, up 25.5% on 2024" in text
+    # both 2025 and 2024 are rounded figures: the change is stated approximately
+    assert "trade at about US$2,735 million in 2025, up about a quarter on 2024" in text
+    assert "25.5%" not in text
     assert "[@t-gacc25; @t-gacc]" in text
     assert "After the border closed in January 2020" in text
 
@@ -17,7 +19,7 @@ def test_changed_trade_value_reaches_sentence_and_chart():
     hit = (frame["series"] == "GACC") & (frame["year"] == 2025) & (frame["period_type"] == "annual")
     frame.loc[hit, "total_usd_m"] = 3141.0
     view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
-    assert "GACC: US$3,141 million in 2025" in trade.text(view, params)
+    assert "about US$3,141 million in 2025" in trade.text(view, params)
     fig = trade.lead_figure(view, params)
     values = [r.get("value") for r in charts.data_of(fig.chart)]
     assert 3141.0 in values
@@ -29,10 +31,7 @@ def test_gap_is_explained_and_both_series_are_listed():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = trade.gap_text(view, params)
     assert "crude oil" in text
-    assert (
-        "GACC: US$2,295 million in 2023; KOTRA: US$2,721 million, 98.3% of North Korea's trade"
-        in text
-    )
+    assert "| 2023 | US$2,295 million | US$2,721 million | US$426 million | 98.3%" in text
 
 
 def test_kotra_as_lead_series_changes_title_and_sentence():
@@ -40,7 +39,7 @@ def test_kotra_as_lead_series_changes_title_and_sentence():
     params = st.params("2026-02-01", trade_series="KOTRA")
     fig = trade.lead_figure(view, params)
     assert "China–North Korea trade (KOTRA)" in str(fig.spec()["title"])
-    assert "The lead series is KOTRA" in trade.text(view, params)
+    assert trade.text(view, params).startswith("KOTRA's reconstruction of North Korea's trade put")
     labels = {r.get("series_label") for r in charts.data_of(fig.chart)}
     assert {"KOTRA (lead)", "GACC (comparison)"} <= labels
 
@@ -48,7 +47,7 @@ def test_kotra_as_lead_series_changes_title_and_sentence():
 def test_as_of_hides_later_figures():
     view, params = st.view("2024-10-21"), st.params("2024-10-21")
     text = trade.text(view, params)
-    assert "GACC: US$2,295 million in 2023" in text
+    assert "GACC) put China–North Korea trade at US$2,295 million in 2023" in text
     assert "2025" not in text and "2024" not in text.replace("2024-", "")
 
 
@@ -85,8 +84,10 @@ def test_monthly_and_share():
 def test_facts_numbers():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     numbers = trade.facts(view, params)["numbers"]
-    assert numbers["trade.GACC.latest"]["value"] == 2735.0
-    assert numbers["trade.KOTRA.china_share"]["value"] == 98.0
+    assert numbers["trade.GACC.2025"]["value"] == 2735.0
+    assert numbers["trade.GACC.change.2024-2025"]["value"] == 25  # rounded figures
+    assert "approximate" in numbers["trade.GACC.change.2024-2025"]["label"]
+    assert numbers["trade.KOTRA.china_share.2024"]["value"] == 98.0
 
 
 def test_reopenings_are_not_marked_as_closures():
@@ -118,4 +119,52 @@ def test_low_confidence_month_is_shown_pale_but_not_headlined():
     assert "US$227 million in October 2025" in str(fig.spec()["title"])
     assert 281.0 in {r["total_usd_m"] for r in charts.data_of(fig.chart)}
     text = trade.share_text(view, params)
-    assert "1 of them flagged as low confidence" in text and "US$281" not in text
+    assert "one of them low-confidence and left out" in text and "US$281" not in text
+
+
+def _annual(frame, series, year):
+    return (
+        (frame["series"] == series) & (frame["year"] == year) & (frame["period_type"] == "annual")
+    )
+
+
+def test_growth_is_precise_only_between_exact_figures():
+    frame = st.trade()
+    frame.loc[_annual(frame, "GACC", 2025), "total_usd_m"] = 2734.62
+    frame.loc[_annual(frame, "GACC", 2024), "total_usd_m"] = 2179.55
+    view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
+    text = trade.text(view, params)
+    assert "at US$2,735 million in 2025, up 25.5% on 2024 (US$2,180 million)" in text
+    change = {"change_pct": 137.0, "exact": True, "prev_exact": False}
+    assert trade.change_phrase(change) == "more than double"
+    assert trade.approx_change(-4.9) == "down about 5% on"
+    assert trade.approx_change(33.0) == "up about a third on"
+
+
+def test_derived_total_is_said_as_derived():
+    frame = st.trade()
+    row = frame[(frame["period_type"] == "monthly")].iloc[-1].copy()
+    row["period"], row["published"] = "12", "2026-01-20"
+    row["exports_to_nk_usd_m"], row["imports_from_nk_usd_m"], row["total_usd_m"] = (
+        257.4,
+        52.7,
+        310.1,
+    )
+    frame.loc[len(frame)] = row
+    frame["total_derived"] = False
+    frame.loc[len(frame) - 1, "total_derived"] = True
+    view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
+    text = trade.share_text(view, params)
+    assert "The latest, for December 2025, is US$310 million, derived from its exports" in text
+    title = str(trade.monthly_figure(view, params).spec()["title"])
+    assert "(derived) in December 2025" in title
+
+
+def test_kotra_is_called_higher_only_where_it_is():
+    frame = st.trade()
+    frame.loc[_annual(frame, "KOTRA", 2024), "total_usd_m"] = 2000.0
+    view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
+    text = trade.gap_text(view, params)
+    assert "is US$180 million lower than GACC's" in text
+    assert "mainly because" not in text
+    assert "(not in 2024)" in text
