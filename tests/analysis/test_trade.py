@@ -1,5 +1,7 @@
 """Trade: lead series, the other series beside it, share, monthly, Russia, markers."""
 
+import pandas as pd
+
 from analysis import charts, trade
 from tests.analysis import sample_tables as st
 
@@ -156,8 +158,13 @@ def test_derived_total_is_said_as_derived():
     view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
     text = trade.share_text(view, params)
     assert "The latest, for December 2025, is US$310 million, derived from its exports" in text
-    title = str(trade.monthly_figure(view, params).spec()["title"])
-    assert "(derived) in December 2025" in title
+    title = trade.monthly_title(
+        trade.monthly_window(frame, "GACC", params.start, params.as_of),
+        "GACC",
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp(params.as_of),
+    )
+    assert "US$310 million (derived) in December 2025" in title
 
 
 def test_kotra_is_called_higher_only_where_it_is():
