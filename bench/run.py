@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 import typing
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -968,17 +969,27 @@ class Bench:
         self.warm_up()
         cold = naive_cold = None
         if set(self.only) & set("abcd"):
-            cold, naive_cold = self.run_repeats(name, value)
+            cold, naive_cold = self.guarded("abcd", self.run_repeats, name, value) or (None, None)
         if "e" in self.only:
-            self.run_matrix(name, values, naive_cold)
+            self.guarded("e", self.run_matrix, name, values, naive_cold)
         if "f" in self.only:
-            self.run_quarto(cold)
+            self.guarded("f", self.run_quarto, cold)
         if "g" in self.only:
-            self.run_engines()
+            self.guarded("g", self.run_engines)
         if "h" in self.only:
-            self.run_floor()
+            self.guarded("h", self.run_floor)
         if "i" in self.only:
-            self.run_scaling(name, values)
+            self.guarded("i", self.run_scaling, name, values)
+
+    def guarded(self, letters: str, step: Callable[..., Any], *args: Any) -> Any:
+        """Run one group of scenarios; a failure is reported and recorded (the report and the
+        exit status say so), and the other groups still run."""
+        try:
+            return step(*args)
+        except BenchError as exc:
+            print(f"error in ({letters}): {exc}", file=sys.stderr, flush=True)
+            self.facts.setdefault("failed", {})[letters] = str(exc).splitlines()[0]
+            return None
 
     def run_repeats(self, name: str, value: str) -> tuple[Measured, Measured]:
         """(a)-(d): one copy and its cache for ours, one for the naive side."""
@@ -1098,12 +1109,20 @@ class Bench:
         print(f"    {case}: {row.seconds:.2f}s, peak {row.peak_mib:.0f} MiB", flush=True)
 
 
+def _same(runs: list[list[Any]], key: Callable[[Any], str]) -> list[list[Any]]:
+    """The rows of each scenario over the repetitions, in first-seen order (a scenario that
+    failed in one repetition has fewer rows)."""
+    groups: dict[str, list[Any]] = {}
+    for rows in runs:
+        for row in rows:
+            groups.setdefault(key(row), []).append(row)
+    return list(groups.values())
+
+
 def combine(runs: list[list[Row]]) -> list[Row]:
     """Per scenario: the median times and the highest peak over the repetitions."""
-    if len(runs) == 1:
-        return runs[0]
     combined = []
-    for same in zip(*runs, strict=True):
+    for same in _same(runs, lambda row: row.scenario):
         naive = [r.naive_s for r in same if r.naive_s is not None]
         combined.append(
             replace(
@@ -1119,8 +1138,6 @@ def combine(runs: list[list[Row]]) -> list[Row]:
 
 
 def combine_scaling(runs: list[list[ScaleRow]]) -> list[ScaleRow]:
-    if len(runs) == 1:
-        return runs[0]
     return [
         replace(
             same[0],
@@ -1128,7 +1145,7 @@ def combine_scaling(runs: list[list[ScaleRow]]) -> list[ScaleRow]:
             peak_mib=max(r.peak_mib for r in same),
             stages=median_stages([r.stages for r in same]),
         )
-        for same in zip(*runs, strict=True)
+        for same in _same(runs, lambda row: f"{row.table} {row.size}")
     ]
 
 
@@ -1164,6 +1181,14 @@ def _scale(bench: Bench, table: str, size: int) -> ScaleRow | None:
     return next((r for r in bench.scaling if r.table == table and r.size == size), None)
 
 
+def unmeasured(bench: Bench, letters: str, hint: str = "") -> str:
+    """Why a target has no figure: its scenario failed in this run, or was not run."""
+    failed = [k for k in bench.facts.get("failed", {}) if set(k) & set(letters)]
+    if failed:
+        return f"FAILED ({', '.join(failed)}: see the error above)"
+    return f"not measured ({', '.join(letters)}{hint})"
+
+
 def targets(bench: Bench) -> list[Target]:
     """Issue 18's targets, each from rows measured in this run (or why it was not)."""
     rows = {row.scenario[:3]: row for row in bench.rows}
@@ -1180,19 +1205,19 @@ def targets(bench: Bench) -> list[Target]:
         detail = f"{warm.ours_s:.2f} s" + ("" if no_op else ", NOT a no-op")
         add(name, None, warm.ours_s < 0.5 and no_op, detail)
     else:
-        add(name, "not measured (b)")
+        add(name, unmeasured(bench, "b"))
     name = "a changed parameter re-executes only the notebooks that declare it"
     if changed:
         expected = sorted(bench.facts["declaring_notebooks"])
         detail = f"re-executed {changed.executed_notebooks or 'none'}; declaring {expected}"
         add(name, None, changed.executed_notebooks == expected, detail)
     else:
-        add(name, "not measured (c)")
+        add(name, unmeasured(bench, "c"))
     name = "cold render >= 3x faster than the naive papermill render"
     if cold and cold.ratio is not None:
         add(name, None, cold.ratio >= 3, f"{cold.ratio:.2f}x")
     else:
-        add(name, "not measured (a)")
+        add(name, unmeasured(bench, "a"))
     name = "cold render >= 3x faster than Quarto executing and rendering"
     quarto = rows.get("(f)")
     if quarto and quarto.ratio is not None:
@@ -1200,13 +1225,13 @@ def targets(bench: Bench) -> list[Target]:
     elif "f" in bench.only and bench.facts.get("quarto") is None:
         add(name, "skipped: no quarto")
     else:
-        add(name, "not measured (f)")
+        add(name, unmeasured(bench, "f"))
     name = "cold render within 1.5x of the floor"
     if cold and bench.floor:
         ratio = cold.ours_s / bench.floor["floor_s"]
         add(name, None, ratio <= 1.5, f"{ratio:.2f}x the floor of {bench.floor['floor_s']:.2f} s")
     else:
-        add(name, "not measured (a, h)")
+        add(name, unmeasured(bench, "ah"))
     matrix6 = rows.get("(e)")
     for size, limit in ((6, 2.0), (12, 3.5)):
         name = f"matrix of {size} <= {limit:g}x one cold render"
@@ -1215,7 +1240,7 @@ def targets(bench: Bench) -> list[Target]:
         if seconds is not None and one:
             add(name, None, seconds <= limit * one, f"{seconds / one:.2f}x ({seconds:.1f} s)")
         else:
-            add(name, "not measured (e or i)")
+            add(name, unmeasured(bench, "ei"))
     base = _scale(bench, "data", 1)
     for factor, limit, peak in ((100, 1.3, 1024), (2000, None, 2048)):
         row = _scale(bench, "data", factor)
@@ -1224,7 +1249,7 @@ def targets(bench: Bench) -> list[Target]:
         else:
             name = f"data x{factor}: render <= 60 s, peak < {peak // 1024} GiB"
         if row is None or base is None:
-            add(name, f"not measured (i, --data-scales ...,{factor})")
+            add(name, unmeasured(bench, "i", f"; --data-scales ...,{factor}"))
             continue
         ratio = row.seconds / base.seconds
         fast = ratio <= limit if limit is not None else row.seconds <= 60
@@ -1235,7 +1260,7 @@ def targets(bench: Bench) -> list[Target]:
     if normal:
         add(name, None, max(normal) < 1024, f"max {max(normal):.0f} MiB")
     else:
-        add(name, "not measured (a)")
+        add(name, unmeasured(bench, "a"))
     return checks
 
 
@@ -1379,7 +1404,9 @@ def report(bench: Bench, info: dict[str, Any], write: bool) -> str:
         text = json.dumps(results, indent=1, ensure_ascii=False) + "\n"
         RESULTS.write_text(text, encoding="utf-8")
     else:
-        lines.append(f"(not written to {RESULTS.name}: a partial run, --only)")
+        lines.append(
+            f"(not written to {RESULTS.name}: a partial run (--only) or a failed scenario)"
+        )
     return "\n".join(lines)
 
 
@@ -1439,8 +1466,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     info["load_after"] = load_average()
     print()
-    print(report(bench, info, write=args.only == SCENARIOS))
-    return 0
+    failed = bench.facts.get("failed")
+    print(report(bench, info, write=args.only == SCENARIOS and not failed))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
