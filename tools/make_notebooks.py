@@ -45,12 +45,16 @@ NOTEBOOKS: dict[str, dict] = {
     "01_key_judgements": {
         "title": "Key judgements",
         "params": ["as_of", "start", "compare_with", "trade_series"],
-        "modules": ["judgements"],
+        "modules": ["assessment", "judgements"],
         "cells": [
+            "a = assessment.assess(view, params)\nemit.metadata(assessment.document_metadata(a))",
+            text("summary-bottom-line", "assessment.bottom_line(a)"),
+            text("summary-points", "assessment.summary_points(a, view, params)"),
             text("judgements-scope", "judgements.scope(params)"),
-            text("judgements-list", "judgements.bullets(view, params)"),
-            text("judgements-readings", "judgements.readings(view, params)"),
-            "emit.facts(judgements.facts(view, params))",
+            text("judgements-indicators", "assessment.indicator_table(a, params)"),
+            text("judgements-evidence", "assessment.evidence_table(a, view)"),
+            text("judgements-readings", "judgements.readings(view, params, a)"),
+            "emit.facts({**assessment.facts(a), **judgements.facts(view, params, a)})",
         ],
     },
     "02_exchanges": {
@@ -112,10 +116,11 @@ NOTEBOOKS: dict[str, dict] = {
     },
     "07_outlook_method": {
         "title": "Outlook and method",
-        "params": ["as_of", "start", "trade_series"],
-        "modules": ["outlook"],
+        "params": ["as_of", "start", "compare_with", "trade_series"],
+        "modules": ["assessment", "outlook"],
         "cells": [
-            text("outlook-watch", "outlook.watch_next(view, params)"),
+            "a = assessment.assess(view, params)",
+            text("outlook-scenarios", "outlook.scenarios(view, params, a)"),
             text("outlook-limits", "outlook.limits(view, params)"),
             "emit.facts(outlook.facts(view, params))",
         ],

@@ -940,6 +940,11 @@ def points(a: Assessment, view: Any, params: Any) -> list[str]:
     return [p for p in out if p]
 
 
+def summary_points(a: Assessment, view: Any, params: Any) -> str:
+    """The summary box's key points, as a Markdown list."""
+    return narrative.bullets(points(a, view, params))
+
+
 def number_word(n: int) -> str:
     from analysis.text import number
 

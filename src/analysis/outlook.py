@@ -1,5 +1,6 @@
-"""Outlook and method: what to watch next (the open watch-list items) and the limits of
-the data (coverage gaps, series differences, incomplete databases, low-confidence rows)."""
+"""Outlook and method: scenarios for the next 6–12 months with their signposts, and the
+limits of the data (coverage gaps, series differences, incomplete databases, low-confidence
+rows)."""
 
 from __future__ import annotations
 
@@ -7,37 +8,93 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import narrative, security, timeline, trade, watchlist
+from analysis import assessment, narrative, registry, security, timeline, trade, watchlist
+from analysis.text import fill, join, say
 
-ORDER = {"signs_of_movement": 0, "reversed": 1, "no_movement": 2, "no_report": 3}
+# Scenarios for the next 6 to 12 months. The rough likelihoods come from the assessment's
+# state, shifted by its direction: a model choice, written here once and stated in words
+# (ICD 203 terms), never as figures in the brief.
+SCENARIOS = ("thaw", "managed", "chill")
+BASE_LIKELIHOOD = {
+    "warming": {"thaw": 0.50, "managed": 0.35, "chill": 0.15},
+    "steady": {"thaw": 0.20, "managed": 0.60, "chill": 0.20},
+    "cooling": {"thaw": 0.15, "managed": 0.35, "chill": 0.50},
+}
+DIRECTION_SHIFT = 0.10  # improving moves this much from chill to thaw; deteriorating back
+# ICD 203: the upper bound of each term's range.
+ICD_TERMS = (
+    (0.05, "almost_no_chance"),
+    (0.20, "very_unlikely"),
+    (0.45, "unlikely"),
+    (0.55, "even_chance"),
+    (0.80, "likely"),
+    (0.95, "very_likely"),
+    (1.01, "almost_certain"),
+)
 
 
-def watch_next(view: Any, params: Any) -> str:
+def scenario_likelihoods(a: assessment.Assessment) -> dict[str, float]:
+    odds = dict(BASE_LIKELIHOOD[a.state])
+    shift = {"improving": DIRECTION_SHIFT, "deteriorating": -DIRECTION_SHIFT}.get(a.direction, 0)
+    move = min(shift, odds["chill"]) if shift > 0 else -min(-shift, odds["thaw"])
+    odds["thaw"] += move
+    odds["chill"] -= move
+    return {k: round(v, 2) for k, v in odds.items()}
+
+
+def icd_term(p: float) -> str:
+    return next(name for bound, name in ICD_TERMS if p < bound)
+
+
+def _open_steps(view: Any, params: Any) -> pd.DataFrame:
     cur = watchlist.current(view.watch_indicators, view.watch_status, params.as_of)
-    open_ = cur[cur["status"].isin(watchlist.OPEN)].copy()
-    if open_.empty:
-        return (
-            f"Every watch-list item had moved by {narrative.fmt_date(params.as_of)}; the list "
-            "needs new indicators."
-        )
-    open_["rank"] = open_["status"].map(ORDER)
-    open_ = open_.sort_values(["rank", "order"], kind="stable")
-    items = []
-    for _, r in open_.iterrows():
-        since = f" since {narrative.fmt_date(r['since'])}" if pd.notna(r["since"]) else ""
-        mark = f" {watchlist.MARK}" if r["named_by"] == watchlist.SEJONG else ""
-        detail = narrative.md_escape(r["detail"])
-        ref = narrative.cite([r["source_id"]])
-        items.append(
-            f"**{narrative.md_escape(r['label'])}**{mark} — "
-            f"{watchlist.STATUS_NAMES[r['status']].lower()}{since}. {detail} {ref}".rstrip()
-        )
-    head = (
-        f"{narrative.plural(len(open_), 'watch-list item')} {'is' if len(open_) == 1 else 'are'} "
-        f"still open as of {narrative.fmt_date(params.as_of)}, those showing signs of movement "
-        "first:"
+    steps = cur[~cur["indicator_id"].isin(assessment.CONTACT_ITEMS)]
+    return steps[steps["status"].isin(watchlist.OPEN)]
+
+
+def signposts(view: Any, params: Any, a: assessment.Assessment) -> dict[str, list[str]]:
+    """What would show each scenario arriving, tied to the watch list and the calendar."""
+    name, when = assessment.next_anniversary(pd.Timestamp(params.as_of))
+    anniversary = say(
+        "outlook.anniversary",
+        name=say(f"outlook.anniversary_name.{name}"),
+        date=narrative.fmt_date(when),
     )
-    return head + "\n\n" + narrative.bullets(items)
+    steps = [
+        say(f"outlook.step.{r['status']}", label=narrative.md_escape(r["label"]))
+        for _, r in _open_steps(view, params).iterrows()
+    ]
+    partner = registry.in_sentence(a.partner)
+    thaw = [*steps, say("outlook.sign.senior_visit", anniversary=anniversary)]
+    managed = [
+        say("outlook.sign.messages_only", anniversary=anniversary),
+        say("outlook.sign.steps_stall"),
+    ]
+    chill = [
+        say("outlook.sign.timed_launch"),
+        say("outlook.sign.partner_exchanges", partner=partner),
+        say("outlook.sign.unmarked", anniversary=anniversary),
+    ]
+    return {"thaw": thaw, "managed": managed, "chill": chill}
+
+
+def scenarios(view: Any, params: Any, a: assessment.Assessment) -> str:
+    """Two or three futures for the next 6–12 months, their signposts and what they mean."""
+    odds = scenario_likelihoods(a)
+    signs = signposts(view, params, a)
+    partner = registry.in_sentence(a.partner)
+    blocks = [say("outlook.intro", state=say(f"assessment.state.{a.state}"))]
+    for key in sorted(SCENARIOS, key=lambda k: -odds[k]):
+        head = say(
+            f"outlook.scenario.{key}.head",
+            likelihood=say(f"outlook.icd.{icd_term(odds[key])}"),
+        )
+        body = fill(f"outlook.scenario.{key}.body", {"partner": partner})
+        watch = say("outlook.signposts", items=join(signs[key]))
+        seoul = fill(f"outlook.scenario.{key}.seoul", {"partner": partner})
+        washington = fill(f"outlook.scenario.{key}.washington", {"partner": partner})
+        blocks.append(f"**{head}** {body} {watch}\n\n{seoul} {washington}")
+    return "\n\n".join(blocks)
 
 
 def coverage_gaps(view: Any, params: Any) -> list[str]:

@@ -123,6 +123,17 @@ def say(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
         raise TextError(f"{key!r} ({lang}): cannot fill {text!r}: {exc}") from exc
 
 
+def fill(key: str, pool: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """`say` with the values the template uses taken from `pool` (for variant templates
+    that draw on one set of values); a value the template needs and `pool` lacks raises."""
+    entry = template(key, lang)
+    forms = entry.values() if isinstance(entry, dict) else [entry]
+    needed = set().union(*(fields(form) for form in forms)) | (
+        {"n"} if isinstance(entry, dict) else set()
+    )
+    return say(key, lang, **{k: v for k, v in pool.items() if k in needed})
+
+
 def plural(n: int, key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
     """A counted phrase from a plural template: plural(3, 'common.trip') -> '3 trips'."""
     return say(key, lang, n=n, **values)

@@ -79,3 +79,11 @@ def test_numbers_are_words_up_to_twelve_then_digits():
     assert text.number(3) == "three"
     assert text.number(12) == "twelve"
     assert text.number(1300) == "1,300"
+
+
+def test_fill_takes_only_the_values_a_template_uses(catalogue):
+    pool = {"who": "Kim", "n": 2, "city": "Beijing"}
+    assert text.fill("demo.visits", pool, catalogue) == "Kim made 2 visits"
+    assert text.fill("demo.trip", pool, catalogue) == "2 trips"
+    with pytest.raises(TextError, match="needs the value"):
+        text.fill("demo.visits", {"n": 2}, catalogue)
