@@ -1,27 +1,35 @@
 """The watch list: each tracked indicator's status as of the edition date, the date it last
 changed, and which items the Sejong brief named as points to watch.
+
+The Sejong brief names four points to watch and discusses a fifth item (North Korean workers
+in China) as a friction. An optional `named_as` column of watch_indicators.csv (`watch`,
+`friction`) tells the two apart; without it the items are said to be drawn from the brief,
+which is true of both, and no count of its points is claimed.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pandas as pd
 
-from analysis import charts, narrative
+from analysis import narrative
+from analysis.data import Tables
+from analysis.params import BriefParams
+from analysis.text import join as join_words
+from analysis.text import say
 
 SEJONG = "sejong-2024-11"  # the seed brief whose points to watch are marked in the table
-STATUS_NAMES = {
-    "no_movement": "No movement",
-    "signs_of_movement": "Signs of movement",
-    "moved": "Moved",
-    "reversed": "Reversed",
-    "no_report": "No report yet",
-}
+STATUS_CODES = ("no_movement", "signs_of_movement", "moved", "reversed", "no_report")
+STATUS_NAMES = {code: say(f"watchlist.status.{code}") for code in STATUS_CODES}
 OPEN = ("no_movement", "signs_of_movement", "reversed", "no_report")
 MARK = "†"
 RECENT_DAYS = 120
+WORKERS = "nk-workers-china"  # the one item that UN sanctions bear on (new work permits)
+_WORKERS_RE = re.compile(r"\bworkers?\b", re.I)
+_RESOLUTION = re.compile(r"Resolution (\d{4})")
 
 
 def current(indicators: pd.DataFrame, status: pd.DataFrame, as_of: Any) -> pd.DataFrame:
@@ -42,6 +50,8 @@ def current(indicators: pd.DataFrame, status: pd.DataFrame, as_of: Any) -> pd.Da
             "named_by": str(i.get("named_by") or ""),
             "order": i["order"],
         }
+        if "named_as" in ind.columns:
+            row["named_as"] = str(i.get("named_as") or "")
         if hist.empty:
             row.update(
                 status="no_report",
@@ -81,11 +91,20 @@ def current(indicators: pd.DataFrame, status: pd.DataFrame, as_of: Any) -> pd.Da
         "confidence",
         "changes",
     ]
+    if "named_as" in ind.columns:
+        cols.insert(3, "named_as")
     return pd.DataFrame(rows, columns=cols)
 
 
 def counts(cur: pd.DataFrame) -> dict[str, int]:
     return {s: int((cur["status"] == s).sum()) for s in STATUS_NAMES}
+
+
+def _sejong_points(cur: pd.DataFrame) -> pd.DataFrame | None:
+    """The Sejong brief's points to watch, where the data says which items they are."""
+    if "named_as" not in cur.columns:
+        return None
+    return cur[(cur["named_by"] == SEJONG) & (cur["named_as"] == "watch")]
 
 
 def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None) -> str:
@@ -98,76 +117,141 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
     def known(key: str) -> bool:
         return bool(key) and (as_of is None or narrative.known_by(sources, key, as_of))
 
+    points = _sejong_points(cur)
     rows = []
     for _, r in cur.iterrows():
         label = narrative.md_escape(r["label"])
-        if r["named_by"] == SEJONG and known(SEJONG):
+        marked = r["named_by"] == SEJONG and (
+            points is None or r["indicator_id"] in set(points["indicator_id"])
+        )
+        if marked and known(SEJONG):
             label += f" {MARK}"
         since = narrative.fmt_date(r["since"], short=True) if pd.notna(r["since"]) else "—"
         detail = narrative.md_escape(r["detail"])
         if r["confidence"] == "low":
-            detail += " (low confidence)"
+            detail += " " + say("watchlist.low_confidence")
         if r["source_id"]:
             detail += f" {narrative.cite([r['source_id']])}"
         raised = narrative.cite([r["named_by"]]) if known(r["named_by"]) else "—"
-        status = charts.status_mark(r["status"], STATUS_NAMES[r["status"]])
-        rows.append([label, status, since, detail.strip(), raised])
-    table = narrative.md_table(
-        ["Indicator", "Status", "Since", "Latest report", "Raised by"],
-        rows,
-        align="lllll",
-        widths=[21, 13, 11, 41, 14],
-    )
-    ids = [*cur["source_id"], *[n for n in cur["named_by"] if known(n)]]
-    key = charts.status_legend(STATUS_NAMES, cur["status"])
-    source = charts.source_line("the brief's watch-list table", ids)
-    tail = f"{key}\n\n{source}"
+        rows.append([label, f"**{STATUS_NAMES[r['status']]}**", since, detail.strip(), raised])
+    header = [
+        say(f"watchlist.col.{c}") for c in ("indicator", "status", "since", "report", "raised")
+    ]
+    table = narrative.md_table(header, rows, align="lllll", widths=[21, 13, 11, 41, 14])
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
-        return f"{table}\n\n{tail}"
-    ref = narrative.cite([SEJONG])
-    note = f"{MARK} Named as a point to watch by the Sejong Institute brief {ref}."
-    return f"{table}\n\n{note}\n\n{tail}"
+        return table
+    key = "watchlist.note_drawn" if points is None else "watchlist.note_points"
+    return f"{table}\n\n" + say(key, mark=MARK, cite=narrative.cite([SEJONG]))
 
 
-def _verb(n: int, one: str, many: str) -> str:
-    return one if n == 1 else many
+def _count(key: str, n: int, **values: Any) -> str:
+    return say(key, n=n, count=narrative.number(n), **values)
 
 
-def text(cur: pd.DataFrame, as_of: Any) -> str:
+def head_sentence(cur: pd.DataFrame, as_of: Any) -> str:
+    """'As of 25 January 2026, three of the seven have moved, one shows signs …' (no zeros)."""
     c = counts(cur)
+    total = narrative.number(len(cur))
     quiet = c["no_movement"] + c["no_report"]
-    head = (
-        f"As of {narrative.fmt_date(as_of)}, {c['moved']} of "
-        f"{narrative.plural(len(cur), 'watch-list item')} {_verb(c['moved'], 'has', 'have')} "
-        f"moved, {c['signs_of_movement']} {_verb(c['signs_of_movement'], 'shows', 'show')} "
-        f"signs of movement and {quiet} {_verb(quiet, 'shows', 'show')} no movement"
-    )
-    if c["reversed"]:
-        head += f"; {c['reversed']} moved and then reversed"
-    out = [head + "."]
+    if c["moved"] == c["signs_of_movement"] == c["reversed"] == 0:
+        parts = [say("watchlist.all_quiet", total=total)]
+    else:
+        parts = [
+            _count("watchlist.part.moved", c["moved"], total=total)
+            if c["moved"]
+            else say("watchlist.none_moved", total=total)
+        ]
+        if c["signs_of_movement"]:
+            parts.append(_count("watchlist.part.signs", c["signs_of_movement"]))
+        if quiet:
+            parts.append(_count("watchlist.part.quiet", quiet))
+        if c["reversed"]:
+            parts.append(_count("watchlist.part.reversed", c["reversed"]))
+    return say("watchlist.head", as_of=narrative.fmt_date(as_of), parts=join_words(parts))
+
+
+def sejong_sentences(cur: pd.DataFrame) -> str:
     sej = cur[cur["named_by"] == SEJONG]
-    if not sej.empty:
-        moved = int((sej["status"] == "moved").sum())
-        out.append(
-            f"Of the {narrative.plural(len(sej), 'item')} the Sejong brief named (marked {MARK}), "
-            f"{moved} {'has' if moved == 1 else 'have'} moved {narrative.cite([SEJONG])}."
+    if sej.empty:
+        return ""
+    points = _sejong_points(cur)
+    shown = sej if points is None else points
+    moved = int((shown["status"] == "moved").sum())
+    moved_text = (
+        _count("watchlist.sejong_moved", moved) if moved else say("watchlist.sejong_none_moved")
+    )
+    cite = narrative.cite([SEJONG])
+    if points is None:
+        return say("watchlist.sejong_drawn", mark=MARK, moved=moved_text, cite=cite)
+    out = say(
+        "watchlist.sejong_points",
+        points=narrative.number(len(points)),
+        mark=MARK,
+        moved=moved_text,
+        cite=cite,
+    )
+    friction = sej[sej["named_as"] == "friction"]
+    if not friction.empty:
+        out += " " + say(
+            "watchlist.sejong_friction",
+            friction=join_words([narrative.md_escape(lbl) for lbl in friction["label"]]),
         )
+    return out
+
+
+def sanctions_sentence(cur: pd.DataFrame, events: pd.DataFrame | None) -> str:
+    """Which open item UN sanctions bear on: new workers (the resolutions from the events)."""
+    if events is None or events.empty:
+        return ""
+    open_ids = set(cur.loc[cur["status"].isin(OPEN), "indicator_id"])
+    if WORKERS not in open_ids:
+        return ""
+    res = events[
+        (events["event_type"] == "sanction")
+        & (events["actor_a"] == "UNSC")
+        & events["description"].astype(str).str.contains(_WORKERS_RE)
+    ]
+    numbers = [m.group(1) for d in res["description"] if (m := _RESOLUTION.search(str(d)))]
+    if not numbers:
+        return ""
+    return say(
+        "watchlist.sanctions",
+        resolutions=say(
+            "watchlist.resolutions",
+            n=len(set(numbers)),
+            list=join_words(list(dict.fromkeys(numbers))),
+        ),
+        cite=narrative.cite(list(dict.fromkeys(res["source_id"]))[:2]),
+        sejong=narrative.cite([SEJONG]),
+    )
+
+
+def text(cur: pd.DataFrame, as_of: Any, events: pd.DataFrame | None = None) -> str:
+    out = [head_sentence(cur, as_of)]
+    sejong = sejong_sentences(cur)
+    if sejong:
+        out.append(sejong)
+    sanctions = sanctions_sentence(cur, events)
+    if sanctions:
+        out.append(sanctions)
     changed = cur[(cur["changes"] > 0) & cur["since"].notna()]
     changed = changed[changed["since"] >= pd.Timestamp(as_of) - pd.Timedelta(days=RECENT_DAYS)]
     items = [
-        f"{narrative.md_escape(r['label'])}: {STATUS_NAMES[r['status']].lower()} since "
-        f"{narrative.fmt_date(r['since'])} {narrative.cite([r['source_id']])}".rstrip()
+        say(
+            "watchlist.changed_item",
+            label=narrative.md_escape(r["label"]),
+            status=STATUS_NAMES[r["status"]].lower(),
+            since=narrative.fmt_date(r["since"]),
+            detail=narrative.md_escape(r["detail"]).rstrip("."),
+            cite=narrative.cite([r["source_id"]]),
+        ).rstrip()
         for _, r in changed.sort_values("since").iterrows()
     ]
+    values = {"days": RECENT_DAYS, "as_of": narrative.fmt_date(as_of)}
     if items:
-        out.append(
-            f"Changed in the {RECENT_DAYS} days to {narrative.fmt_date(as_of)}:\n\n"
-            + narrative.bullets(items)
-        )
+        out.append(say("watchlist.changed_head", **values) + "\n\n" + narrative.bullets(items))
     else:
-        out.append(
-            f"No item changed status in the {RECENT_DAYS} days to {narrative.fmt_date(as_of)}."
-        )
+        out.append(say("watchlist.changed_none", **values))
     return "\n\n".join(out)
 
 
@@ -192,10 +276,15 @@ def facts(cur: pd.DataFrame) -> dict[str, Any]:
     return {"statuses": statuses, "numbers": numbers}
 
 
-def table_of(view: Any, params: Any) -> str:
+def table_of(view: Tables, params: BriefParams) -> str:
     return scorecard(status_of(view, params), view.sources, params.as_of)
 
 
-def status_of(view: Any, params: Any) -> pd.DataFrame:
+def text_of(view: Tables, params: BriefParams) -> str:
+    """The section's prose for an as-of view (the notebook's call)."""
+    return text(status_of(view, params), params.as_of, view.events)
+
+
+def status_of(view: Tables, params: BriefParams) -> pd.DataFrame:
     """The current watch list of an as-of view."""
     return current(view.watch_indicators, view.watch_status, params.as_of)

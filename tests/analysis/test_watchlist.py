@@ -14,7 +14,81 @@ def _cur(as_of):
 def test_untouched_at_the_sejong_date():
     cur = _cur("2024-10-21")
     assert watchlist.counts(cur)["moved"] == 0
-    assert "0 of 4 watch-list items have moved" in watchlist.text(cur, "2024-10-21")
+    text = watchlist.text(cur, "2024-10-21")
+    assert text.startswith(
+        "As of 21 October 2024, none of the four items on the watch list has moved or shows"
+    )
+    assert "0 of" not in text and "and 0" not in text
+
+
+def test_counts_in_words_without_zeros():
+    text = watchlist.text(_cur("2026-02-01"), "2026-02-01")
+    assert text.startswith("As of 1 February 2026, one of the four items on the watch list has")
+    assert "0 " not in text.split("\n\n")[0]
+    assert "no_movement" not in text and "signs_of_movement" not in text
+
+
+def test_sejong_points_and_friction_told_apart():
+    ind = st.watch_indicators()
+    ind.loc[len(ind)] = [
+        "workers",
+        "North Korean workers in China",
+        "New permits",
+        "sejong-2024-11",
+        5,
+    ]
+    ind["named_as"] = ["watch", "watch", "watch", "", "friction"]
+    status = st.watch_status()
+    status.loc[len(status)] = [
+        "workers",
+        "2024-10-21",
+        "no_movement",
+        "2024-10-21",
+        "Reluctant.",
+        "sejong-2024-11",
+        "medium",
+    ]
+    view = st.view("2024-10-21", watch_indicators=ind, watch_status=status)
+    cur = watchlist.current(view.watch_indicators, view.watch_status, "2024-10-21")
+    text = watchlist.text(cur, "2024-10-21")
+    assert "The Sejong brief named three of these items as points to watch" in text
+    assert "It discusses another, North Korean workers in China, as a friction" in text
+    table = watchlist.scorecard(cur)
+    assert "| North Korean workers in China |" in table  # no † on the friction
+    # without the column, no count of the brief's points is claimed
+    plain = watchlist.text(_cur("2024-10-21"), "2024-10-21")
+    assert "are drawn from the Sejong brief" in plain and "named three" not in plain
+
+
+def test_tourism_is_not_said_to_be_sanctioned():
+    ind = st.watch_indicators()
+    ind.loc[len(ind)] = [
+        "nk-workers-china",
+        "North Korean workers in China",
+        "x",
+        "sejong-2024-11",
+        5,
+    ]
+    status = st.watch_status()
+    status.loc[len(status)] = [
+        "nk-workers-china",
+        "2024-10-21",
+        "no_movement",
+        "2024-10-21",
+        "x",
+        "sejong-2024-11",
+        "high",
+    ]
+    ev = st.events()
+    ev.loc[ev["event_id"] == "e08", "description"] = (
+        "Resolution 2375: no new work permits for workers."
+    )
+    view = st.view("2026-02-01", watch_indicators=ind, watch_status=status, events=ev)
+    cur = watchlist.current(view.watch_indicators, view.watch_status, "2026-02-01")
+    text = watchlist.text(cur, "2026-02-01", view.events)
+    assert "only new work permits for North Korean workers would breach UN sanctions" in text
+    assert "tourism is not under UN sanctions" in text
+    assert "would breach UN sanctions (Resolution 2375)" in text
 
 
 def test_since_is_the_start_of_the_current_status():
