@@ -414,6 +414,21 @@ def brief_render(project: Path, jobs: int, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+_RENDER_HELP: list[str] = []
+
+
+def render_accepts(flag: str) -> bool:
+    """Whether this `brief render` has an option (e.g. `--force`, gone once drafts are
+    rebuilt freely): read from its --help, so the benchmark follows the CLI as it changes."""
+    if not _RENDER_HELP:
+        done = subprocess.run(
+            [sys.executable, "-m", "brief.cli", "render", "--help"],
+            capture_output=True, text=True, env={**clean_environment(), "COLUMNS": "200"},
+        )  # fmt: skip
+        _RENDER_HELP.append(done.stdout)
+    return re.search(rf"(^|[\s,]){re.escape(flag)}\b", _RENDER_HELP[0], re.MULTILINE) is not None
+
+
 def edition_folder(run: Measured) -> Path | None:
     """The edition folder a render names on its last stdout line (contract 7), if any."""
     lines = run.stdout.strip().splitlines()
@@ -1024,7 +1039,8 @@ class Bench:
             edit_one_value(naive_dir / relative)
             print(f"(d) one data value changed: {edit}", flush=True)
             self.facts["data_edit"] = edit
-            data_run = self.ours(ours_dir, "--force", what="render after the data edit")
+            force = ["--force"] if render_accepts("--force") else []  # replace an edition
+            data_run = self.ours(ours_dir, *force, what="render after the data edit")
             naive_data = self.naive(naive_dir, {}, "full render with the edited data")
             self.add("(d) one data value", data_run, [naive_data], note=edit)
         return cold, naive_cold
