@@ -32,7 +32,7 @@ def _level_rank(level: Any) -> int:
     return LEVELS.index(level) if level in LEVELS else -1
 
 
-def _trips(rows: pd.DataFrame) -> pd.DataFrame:
+def group_trips(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per trip: the summit row if the trip has one, else its first row."""
     if rows.empty:
         return rows.assign(rows=pd.Series(dtype=int))
@@ -55,7 +55,7 @@ def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
     """Trips (summits and visits) between North Korea and `partner`, one row per trip."""
     ev = timeline.prepare(events)
     rows = timeline.between(ev, timeline.SUBJECT, partner)
-    rows = _trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
+    rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
     rows["partner"] = partner
     rows["partner_name"] = registry.name(partner)
     return rows.reset_index(drop=True)
@@ -279,6 +279,7 @@ def counts_figure(view: Any, params: Any) -> charts.Figure:
         .encode(
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
             x2="slot_end:T",
+            y2=alt.datum(0),
             **charts.partial_encoding(),
             y=alt.Y("total:Q", title="Summits and senior visits", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
@@ -298,7 +299,7 @@ def counts_figure(view: Any, params: Any) -> charts.Figure:
     title = counts_title(data, lanes)
     subtitle = charts.with_note(
         "Summits and senior visits per calendar year, by partner.",
-        charts.partial_note(params.as_of),
+        charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
     alt_text = (

@@ -1,6 +1,9 @@
 """The Moscow pivot: North Korea–Russia milestones (summits, the treaty, troops) beside
 China's, which partner gets Kim's time (summits per partner per year), and the latest
-signals toward each capital.
+signals toward each capital (the events' `signal` and `signal_partner` columns).
+
+Russia and China are compared only over the span both records of exchanges cover
+(`view.coverage`, contract 9); a Kim summit is one trip (`exchanges.exchanges`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, narrative, timeline
+from analysis import charts, exchanges, narrative, registry, timeline
+from analysis.data import Tables
+from analysis.params import BriefParams
+from analysis.text import join as join_words
+from analysis.text import say
 
 RUSSIA = "RUS"
 MILESTONE_TYPES = {
@@ -36,54 +43,77 @@ def milestones(events: pd.DataFrame, partner: str, start: Any, as_of: Any) -> pd
 
 
 def summits_per_year(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
-    """Kim's summits per year by partner (every partner with a summit in the window)."""
-    ev = timeline.window(timeline.prepare(events), start, as_of)
-    ev = timeline.involving(ev, timeline.SUBJECT)
-    ev = ev[ev["event_type"] == "summit"].copy()
-    ev["partner"] = (
-        ev.apply(
-            lambda r: r["actor_b"] if r["actor_a"] == timeline.SUBJECT else r["actor_a"], axis=1
-        )
-        if not ev.empty
-        else pd.Series(dtype=str)
-    )
-    partners = sorted(set(ev["partner"]) | {timeline.CHINA, RUSSIA})
+    """Kim's summits (one per trip) per year by partner: every partner with one, China, Russia."""
+    rows = []
+    for code in registry.ACTORS:
+        if code in (timeline.SUBJECT, timeline.UNSC):
+            continue
+        trips = exchanges.in_window(exchanges.exchanges(events, code), start, as_of)
+        trips = trips[trips["event_type"] == "summit"]
+        if trips.empty and code not in (timeline.CHINA, RUSSIA):
+            continue
+        rows.append((code, trips))
     years = range(pd.Timestamp(start).year, pd.Timestamp(as_of).year + 1)
-    rows = [
+    out = [
         {
             "year": y,
-            "partner": p,
-            "partner_name": timeline.name(p),
-            "summits": int(((ev["year"] == y) & (ev["partner"] == p)).sum()),
+            "partner": code,
+            "partner_name": registry.name(code),
+            "summits": int((trips["year"] == y).sum()) if not trips.empty else 0,
         }
         for y in years
-        for p in partners
+        for code, trips in sorted(rows)
     ]
-    return pd.DataFrame(rows, columns=["year", "partner", "partner_name", "summits"])
+    return pd.DataFrame(out, columns=["year", "partner", "partner_name", "summits"])
+
+
+def _bearing_on(ev: pd.DataFrame, partner: str) -> pd.DataFrame:
+    """Events about North Korea's tie with `partner`: coded so (`signal_partner`), or, for
+    rows without a code, the events between the two."""
+    pair = timeline.between(ev, timeline.SUBJECT, partner)
+    if "signal_partner" not in ev.columns:
+        return pair
+    coded = ev["signal_partner"].fillna("").astype(str)
+    return ev[(coded == partner) | (ev.index.isin(pair.index) & (coded == ""))]
 
 
 def recent(events: pd.DataFrame, partner: str, as_of: Any, days: int = SIGNAL_DAYS) -> pd.DataFrame:
-    """Every North Korea–partner event in the `days` up to `as_of` (headline rows only)."""
+    """Every event bearing on North Korea's tie with `partner` in the `days` up to `as_of`
+    (headline rows only)."""
     lo = pd.Timestamp(as_of) - pd.Timedelta(days=days)
     ev = timeline.window(timeline.prepare(events), lo, as_of)
-    return timeline.headline(timeline.between(ev, timeline.SUBJECT, partner)).reset_index(drop=True)
+    return timeline.headline(_bearing_on(ev, partner)).reset_index(drop=True)
 
 
 def latest_event(events: pd.DataFrame, partner: str, as_of: Any) -> pd.Series | None:
     """The latest headline North Korea–partner event of any type up to `as_of`."""
-    ev = timeline.prepare(events)
-    ev = timeline.headline(timeline.between(ev, timeline.SUBJECT, partner))
+    ev = timeline.headline(_bearing_on(timeline.prepare(events), partner))
     ev = ev[ev["when"] <= pd.Timestamp(as_of)]
     return None if ev.empty else ev.iloc[-1]
 
 
-def leader_time(events: pd.DataFrame, as_of: Any, years: int = 3) -> dict[str, Any]:
-    """Kim's summits by partner over the last `years` calendar years up to `as_of`."""
+def leader_time(
+    events: pd.DataFrame, as_of: Any, years: int = 3, since: Any = None
+) -> dict[str, Any]:
+    """Kim's summits by partner over the last `years` calendar years up to `as_of`.
+
+    `since` (the date both partners' records cover) moves the start later if need be.
+    """
     y1 = pd.Timestamp(as_of).year
-    y0 = y1 - years + 1
-    per = summits_per_year(events, f"{y0}-01-01", as_of)
+    lo = pd.Timestamp(f"{y1 - years + 1}-01-01")
+    if since is not None:
+        lo = max(lo, pd.Timestamp(since))
+    per = summits_per_year(events, lo, as_of)
     totals = per.groupby("partner_name")["summits"].sum().to_dict()
-    return {"from": y0, "to": y1, "totals": totals}
+    return {"from": lo.year, "start": lo, "to": y1, "totals": totals}
+
+
+def covered_since(view: Tables, params: BriefParams) -> pd.Timestamp | None:
+    """The start of the span both Russia's and China's records of exchanges cover."""
+    days = [exchanges.covered_from(view, code) for code in (RUSSIA, timeline.CHINA)]
+    if any(d is None for d in days):
+        return None
+    return max([pd.Timestamp(params.start), *days])
 
 
 # --------------------------------------------------------------------------- figures
@@ -128,7 +158,7 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
         width=charts.WIDTH, height=height
     )
     lt = leader_time(view.events, params.as_of)
-    title = milestones_title(view.events, params)
+    title = milestones_title(view, params)
     chart = charts.house(
         chart,
         title,
@@ -146,23 +176,35 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
     return charts.Figure(chart, "pivot-milestones", alt_text, src)
 
 
-def milestones_title(events: pd.DataFrame, params: Any) -> str:
-    rus = milestones(events, RUSSIA, params.start, params.as_of)
-    chn = milestones(events, timeline.CHINA, params.start, params.as_of)
+def milestones_title(view: Tables, params: BriefParams) -> str:
+    """Russia's and China's treaty, military and summit counts, over the span both cover."""
+    since = covered_since(view, params)
+    lo = since if since is not None else pd.Timestamp(params.start)
+    rus = milestones(view.events, RUSSIA, lo, params.as_of)
+    chn = milestones(view.events, timeline.CHINA, lo, params.as_of)
 
     def n(rows: pd.DataFrame, *types: str) -> int:
         return int(rows["event_type"].isin(types).sum())
 
-    y0 = pd.Timestamp(params.start).year
-    return (
-        f"Treaty and military steps: {n(rus, 'treaty', 'military')} with Russia, "
-        f"{n(chn, 'treaty', 'military')} with China; summits since {y0}: "
-        f"Russia {n(rus, 'summit')}, China {n(chn, 'summit')}"
-    )
+    def summits(partner: str) -> int:
+        trips = exchanges.in_window(exchanges.exchanges(view.events, partner), lo, params.as_of)
+        return int((trips["event_type"] == "summit").sum())
+
+    values = {
+        "rus": n(rus, "treaty", "military"),
+        "chn": n(chn, "treaty", "military"),
+        "rus_s": summits(RUSSIA),
+        "chn_s": summits(timeline.CHINA),
+    }
+    if lo > pd.Timestamp(params.start):
+        return say("pivot.title_milestones_window", since=narrative.fmt_date(lo, "month"), **values)
+    return say("pivot.title_milestones", y0=lo.year, **values)
 
 
 def leader_figure(view: Any, params: Any) -> charts.Figure:
-    data = summits_per_year(view.events, params.start, params.as_of)
+    # Partners are compared only over the years both records cover (contract 9).
+    since = covered_since(view, params)
+    data = summits_per_year(view.events, since if since is not None else params.start, params.as_of)
     names = list(dict.fromkeys(data["partner_name"]))
     data = charts.slots(charts.annual(data, params.as_of).assign(band=0), "band", [0])
     # Stacked by hand, so the bars keep their year band on the shared time axis.
@@ -190,7 +232,7 @@ def leader_figure(view: Any, params: Any) -> charts.Figure:
         )
         .properties(width=charts.WIDTH, height=170)
     )
-    lt = leader_time(view.events, params.as_of)
+    lt = leader_time(view.events, params.as_of, since=since)
     title = leader_title(lt)
     subtitle = charts.with_note(
         "Leader-level meetings per calendar year, by partner.",
@@ -207,66 +249,120 @@ def leader_figure(view: Any, params: Any) -> charts.Figure:
 
 def leader_title(lt: dict[str, Any]) -> str:
     span = f"{lt['from']}–{lt['to']}"
-    parts = [f"{name} {n}" for name, n in sorted(lt["totals"].items(), key=lambda kv: -kv[1])]
-    return f"Kim's summits {span}: " + ", ".join(parts)
+    parts = [
+        say("pivot.title_leader_part", partner=name, n=n)
+        for name, n in sorted(lt["totals"].items(), key=lambda kv: -kv[1])
+    ]
+    return say("pivot.title_leader", span=span, parts=", ".join(parts))
 
 
 # --------------------------------------------------------------------------- sentences
 
 
-def text(view: Any, params: Any) -> str:
+def _item(row: Any) -> str:
+    return say(
+        "pivot.item",
+        date=timeline.when_text(row),
+        label=narrative.md_escape(narrative.capital(row["label"])) + ".",
+        cite=narrative.cite([row["source_id"]]),
+    ).rstrip()
+
+
+def text(view: Tables, params: BriefParams) -> str:
     rus = timeline.headline(milestones(view.events, RUSSIA, params.start, params.as_of))
     key = rus[rus["event_type"].isin(["summit", "treaty", "military"])]
+    key = exchanges.group_trips(key) if not key.empty else key
     out = []
     if key.empty:
-        out.append(
-            "No North Korea–Russia summit, treaty step or military milestone falls in the window."
-        )
+        out.append(say("pivot.milestones_none"))
     else:
-        items = [timeline.item(r) for _, r in key.iterrows()]
-        out.append("North Korea–Russia milestones in the window:\n\n" + narrative.bullets(items))
-    lt = leader_time(view.events, params.as_of)
-    totals = lt["totals"]
-    parts = [f"{narrative.plural(n, 'summit')} with {name}" for name, n in totals.items()]
-    out.append(
-        f"From {lt['from']} to {narrative.fmt_date(params.as_of)}, Kim held "
-        f"{narrative.join_words(parts)}."
-    )
+        items = [_item(r) for _, r in key.iterrows()]
+        out.append(say("pivot.milestones_head") + "\n\n" + narrative.bullets(items))
+    out.append(leader_sentence(view, params))
     out.append(signals_text(view.events, params.as_of))
     return "\n\n".join(out)
 
 
+def leader_sentence(view: Tables, params: BriefParams) -> str:
+    since = covered_since(view, params)
+    if since is None:
+        return say("pivot.leader_uncovered")
+    lt = leader_time(view.events, params.as_of, since=since)
+    values = {
+        "start": narrative.fmt_date(lt["start"], "month"),
+        "as_of": narrative.fmt_date(params.as_of),
+    }
+    totals = {k: v for k, v in lt["totals"].items() if v}
+    if not totals:
+        return say("pivot.leader_none", **values)
+    parts = [
+        say(
+            "pivot.leader_part",
+            summits=say("pivot.summits", n=n, count=narrative.number(n)),
+            partner=name,
+        )
+        for name, n in sorted(totals.items(), key=lambda kv: -kv[1])
+    ]
+    return say("pivot.leader_time", parts=join_words(parts), **values)
+
+
+def _signal_counts(rows: pd.DataFrame) -> str:
+    if "signal" not in rows.columns:
+        return say("pivot.signal.any", n=len(rows), count=narrative.number(len(rows)))
+    parts = []
+    for kind in ("warming", "cooling", "neutral"):
+        n = int((rows["signal"] == kind).sum())
+        if n:
+            parts.append(say(f"pivot.signal.{kind}", n=n, count=narrative.number(n)))
+    other = len(rows) - sum(
+        int((rows["signal"] == k).sum()) for k in ("warming", "cooling", "neutral")
+    )
+    if other:
+        parts.append(say("pivot.signal.any", n=other, count=narrative.number(other)))
+    return join_words(parts)
+
+
 def signals_text(events: pd.DataFrame, as_of: Any, days: int = SIGNAL_DAYS) -> str:
     out = []
-    for partner, label in ((RUSSIA, "Moscow"), (timeline.CHINA, "Beijing")):
+    for partner in (RUSSIA, timeline.CHINA):
+        capital = registry.actor(partner).capital
         rows = recent(events, partner, as_of, days)
-        head = (
-            f"Signals between Pyongyang and {label} in the {days} days to "
-            f"{narrative.fmt_date(as_of)}"
-        )
-        if rows.empty:
-            last = latest_event(events, partner, as_of)
-            tail = f" The latest came {timeline.mention(last)}." if last is not None else ""
-            out.append(f"{head}: none recorded.{tail}")
+        values = {"capital": capital, "days": days, "as_of": narrative.fmt_date(as_of)}
+        if not rows.empty:
+            head = say("pivot.signals_head", counts=_signal_counts(rows), **values)
+            out.append(head + "\n\n" + narrative.bullets(_item(r) for _, r in rows.iterrows()))
+            continue
+        last = latest_event(events, partner, as_of)
+        if last is None:
+            out.append(say("pivot.signals_never", capital=capital, as_of=values["as_of"]))
         else:
             out.append(
-                f"{head}:\n\n" + narrative.bullets(timeline.item(r) for _, r in rows.iterrows())
+                say(
+                    "pivot.signals_none",
+                    date=timeline.when_text(last),
+                    label=narrative.md_escape(last["label"]),
+                    cite=narrative.cite([last["source_id"]]),
+                    **values,
+                )
             )
     return "\n\n".join(out)
 
 
-def facts(view: Any, params: Any) -> dict[str, Any]:
+def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
+    """Kim's summits per partner and year (like with like), milestones and recent events."""
     rus = milestones(view.events, RUSSIA, params.start, params.as_of)
     key = rus[rus["event_type"].isin(["summit", "treaty", "military"])]
-    lt = leader_time(view.events, params.as_of)
-    numbers = {
-        f"pivot.summits.{name}": {
-            "label": f"Kim's summits with {name} {lt['from']}–{lt['to']}",
-            "value": int(n),
-            "unit": "count",
-        }
-        for name, n in lt["totals"].items()
-    }
+    numbers: dict[str, Any] = {}
+    since = covered_since(view, params)
+    if since is not None:
+        per = summits_per_year(view.events, since, params.as_of)
+        per = per[per["year"] >= pd.Timestamp(params.as_of).year - 2]
+        for _, r in per.iterrows():
+            numbers[f"pivot.summits.{r['partner']}.{r['year']}"] = {
+                "label": f"Kim's summits with {r['partner_name']} in {r['year']}",
+                "value": int(r["summits"]),
+                "unit": "count",
+            }
     events = timeline.facts(timeline.headline(key))
     for partner in (RUSSIA, timeline.CHINA):
         events.update(timeline.facts(recent(view.events, partner, params.as_of)))
