@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import narrative
+from analysis import charts, narrative
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -133,15 +133,23 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         if r["source_id"]:
             detail += f" {narrative.cite([r['source_id']])}"
         raised = narrative.cite([r["named_by"]]) if known(r["named_by"]) else "—"
-        rows.append([label, f"**{STATUS_NAMES[r['status']]}**", since, detail.strip(), raised])
+        status = charts.status_mark(r["status"], STATUS_NAMES[r["status"]])
+        rows.append([label, status, since, detail.strip(), raised])
     header = [
         say(f"watchlist.col.{c}") for c in ("indicator", "status", "since", "report", "raised")
     ]
     table = narrative.md_table(header, rows, align="lllll", widths=[21, 13, 11, 41, 14])
+    # The key to the status marks and the one source line (charts: the house style).
+    ids = [*cur["source_id"], *[n for n in cur["named_by"] if known(n)]]
+    tail = [
+        charts.status_legend(STATUS_NAMES, cur["status"]),
+        charts.source_line("the brief's watch-list table", ids),
+    ]
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
-        return table
+        return "\n\n".join([table, *tail])
     key = "watchlist.note_drawn" if points is None else "watchlist.note_points"
-    return f"{table}\n\n" + say(key, mark=MARK, cite=narrative.cite([SEJONG]))
+    note = say(key, mark=MARK, cite=narrative.cite([SEJONG]))
+    return "\n\n".join([table, note, *tail])
 
 
 def _count(key: str, n: int, **values: Any) -> str:
