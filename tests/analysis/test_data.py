@@ -121,7 +121,7 @@ def test_real_data_is_valid():
 
 def test_load_tables_types(tables: Tables):
     ev = tables.events
-    assert len(ev) == 109 and ev["event_id"].is_unique
+    assert len(ev) == 110 and ev["event_id"].is_unique
     assert str(ev["published"].dtype) == "datetime64[ns]"
     assert str(ev["date_start"].dtype) == "datetime64[ns]"
     assert ev["date"].map(type).eq(str).all()  # the original string is kept

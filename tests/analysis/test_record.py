@@ -254,6 +254,19 @@ def test_russia_record_2023_2026_is_rebuilt(tables: Tables):
     assert tables.coverage["RUS"] == dt.date(2023, 1, 1)
 
 
+def test_china_record_is_complete_from_2018_at_senior_level(tables: Tables):
+    assert tables.coverage["CHN"] == dt.date(2018, 1, 1)
+    ex = exchanges(tables, "CHN")
+    senior = ex[ex["level"].isin(["leader", "senior"]) & (ex["date_start"].dt.year >= 2018)]
+    by_year = senior.assign(
+        key=senior["trip_id"].where(senior["trip_id"] != "", senior["event_id"])
+    )
+    counts = by_year.groupby(by_year["date_start"].dt.year)["key"].nunique().to_dict()
+    # 2018: three summits, Wang Yi, Li Zhanshu, Ri Yong Ho; no exchange in the 2020-22 closure
+    assert counts[2018] == 6 and not {2020, 2021, 2022} & set(counts)
+    assert counts[2025] == 3
+
+
 def test_sejong_view_has_russian_military_and_treaty_steps(tables: Tables):
     ev = as_of_view(SEJONG, tables=tables).events
     russia = ev[(ev["signal_partner"] == "RUS") & ev["event_type"].isin(["military", "treaty"])]
