@@ -69,6 +69,7 @@ __all__ = [
     "data_fingerprint",
     "latest_publication_date",
     "load_tables",
+    "references_as_of",
 ]
 
 VALIDATED_ENV = "BRIEF_DATA_VALIDATED"
@@ -414,6 +415,18 @@ def available_from(frame: pd.DataFrame, sources: dict[str, dict]) -> pd.Series:
         index=frame.index,
         dtype="datetime64[ns]",
     )
+
+
+def references_as_of(
+    as_of: dt.date | str | pd.Timestamp, data_dir: Path | None = None
+) -> list[dict]:
+    """The CSL-JSON bibliography an edition as of `as_of` may cite, in the file's order.
+
+    The references issued by then, the living database dated to the view's last entry
+    (see `as_of_view`); write it with `json.dumps(..., ensure_ascii=False, indent=2)` in
+    place of `data/references.json` so that no edition cites a later source.
+    """
+    return list(as_of_view(as_of, data_dir).sources.values())
 
 
 def latest_publication_date(data_dir: Path | None = None) -> dt.date:

@@ -327,3 +327,14 @@ def test_every_exchange_has_a_level_and_every_signal_a_partner(tables: Tables):
     assert ex["level"].isin(["leader", "senior", "official"]).all()
     directed = ev[ev["signal"].isin(["warming", "cooling"])]
     assert directed["signal_partner"].ne("").all()
+
+
+def test_references_as_of_is_the_editions_bibliography():
+    from analysis.data import references_as_of
+
+    items = references_as_of(SEJONG)
+    ids = [item["id"] for item in items]
+    assert "sejong-2024-11" in ids and "joongang-2026-01-chill" not in ids
+    for item in items:
+        year, *rest = item["issued"]["date-parts"][0]
+        assert dt.date(year, *(rest + [1, 1][len(rest) :])) <= dt.date(2024, 10, 21)
