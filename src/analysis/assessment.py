@@ -1071,6 +1071,17 @@ def evidence_rows(a: Assessment, view: Any) -> pd.DataFrame:
     for event_id in a.flow.evidence:
         under.setdefault(event_id, []).append("momentum")
     rows = signal_events(view.events)
+    # Neutral events on the China tie in the last six months (a denial of a rift, a
+    # non-committal statement) are shown as context: they count under no indicator.
+    age = _age_days(rows, pd.Timestamp(a.as_of))
+    context_rows = rows[
+        (rows["signal_partner"] == CHINA)
+        & (rows["signal"] == "neutral")
+        & (age >= 0)
+        & (age < HALF)
+    ]
+    for event_id in context_rows["event_id"]:
+        under.setdefault(event_id, [])
     rows = rows[rows["event_id"].isin(under)].sort_values(["at", "event_id"])
     return rows.assign(under=rows["event_id"].map(under))
 
@@ -1085,7 +1096,7 @@ def evidence_table(a: Assessment, view: Any) -> str:
         names = [
             say(f"assessment.name.{k}", **({"partner": partner} if k == "partner" else {}))
             for k in r["under"]
-        ]
+        ] or [say("assessment.evidence.context")]
         body.append(
             [
                 narrative.fmt_date(

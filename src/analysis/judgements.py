@@ -103,7 +103,7 @@ def readings(view: Any, params: Any, now: assessment.Assessment) -> str:
     items = [adjudicate(r, when, view, params, now) for r, when in available(view, params)]
     if not items:
         return say("judgements.no_readings")
-    return say("judgements.readings_intro") + "\n\n" + narrative.bullets(items)
+    return narrative.bullets(items)
 
 
 def facts(view: Any, params: Any, now: assessment.Assessment) -> dict[str, Any]:

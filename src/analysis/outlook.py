@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import assessment, narrative, registry, security, timeline, trade, watchlist
-from analysis.text import fill, join, say
+from analysis.text import fill, join, number, say
 
 # Scenarios for the next 6 to 12 months. The rough likelihoods come from the assessment's
 # state, shifted by its direction: a model choice, written here once and stated in words
@@ -105,13 +105,15 @@ def coverage_gaps(view: Any, params: Any) -> list[str]:
         span = range(int(rows["year"].min()), int(rows["year"].max()) + 1)
         missing = [str(y) for y in span if y not in set(rows["year"])]
         if missing:
-            out.append(
-                f"The {series} series has no annual total for {narrative.join_words(missing)} "
-                "in the window."
-            )
+            out.append(say("outlook.limits.annual_gaps", series=series, years=join(missing)))
         else:
             out.append(
-                f"The {series} series covers every year from {span.start} to {span.stop - 1}."
+                say(
+                    "outlook.limits.annual_complete",
+                    series=series,
+                    first=str(span.start),
+                    last=str(span.stop - 1),
+                )
             )
     months = trade.monthly(view.trade, "GACC")
     months = months[
@@ -124,8 +126,13 @@ def coverage_gaps(view: Any, params: Any) -> list[str]:
             pd.Timestamp(params.as_of).month - first.month
         )
         out.append(
-            f"Monthly GACC totals were found for {narrative.plural(len(months), 'month')} out of "
-            f"about {possible} since {narrative.fmt_date(first, 'month')}."
+            say(
+                "outlook.limits.monthly",
+                n=len(months),
+                count=number(len(months)),
+                possible=number(possible),
+                since=narrative.fmt_date(first, "month"),
+            )
         )
     rus = trade.russia(view.trade)
     rus = rus[rus["year"] <= pd.Timestamp(params.as_of).year]
@@ -133,13 +140,14 @@ def coverage_gaps(view: Any, params: Any) -> list[str]:
         years = sorted(set(rus["year"]))
         span = range(years[0], years[-1] + 1)
         missing = [str(y) for y in span if y not in years]
-        text = (
-            f"Russia–North Korea totals come from {len(set(rus['series']))} different series "
-            f"for {narrative.plural(len(years), 'year')} between {years[0]} and {years[-1]}"
-        )
-        if missing:
-            text += f", with none for {narrative.join_words(missing)}"
-        out.append(text + ".")
+        pool = {
+            "series": number(len(set(rus["series"]))),
+            "years": number(len(years)),
+            "first": str(years[0]),
+            "last": str(years[-1]),
+            "missing": join(missing),
+        }
+        out.append(fill(f"outlook.limits.russia.{'gaps' if missing else 'complete'}", pool))
     return out
 
 
@@ -150,10 +158,14 @@ def series_difference(view: Any, params: Any) -> str:
     if gap.empty:
         return ""
     lo, hi = gap.loc[gap["gap"].idxmin()], gap.loc[gap["gap"].idxmax()]
-    return (
-        f"Across the {narrative.plural(len(gap), 'year')} with both series since "
-        f"{int(gap['year'].min())}, KOTRA minus GACC ranges from {narrative.fmt_usd_m(lo['gap'])} "
-        f"({int(lo['year'])}) to {narrative.fmt_usd_m(hi['gap'])} ({int(hi['year'])})."
+    return say(
+        "outlook.limits.series_gap",
+        years=number(len(gap)),
+        since=str(int(gap["year"].min())),
+        low=narrative.fmt_usd_m(lo["gap"]),
+        low_year=str(int(lo["year"])),
+        high=narrative.fmt_usd_m(hi["gap"]),
+        high_year=str(int(hi["year"])),
     )
 
 
@@ -175,36 +187,35 @@ def unmatched_tests(
 def database_gaps(view: Any, params: Any) -> list[str]:
     out = []
     missing = unmatched_tests(view.events, view.provocations, params.start, params.as_of)
-    csis = narrative.cite([security.PROVOCATIONS_SOURCE])
+    csis = security.PROVOCATIONS_SOURCE
     for _, r in missing.iterrows():
-        out.append(
-            f"The CSIS database has no entry for the test {timeline.mention(r)}; CSIS counts are "
-            f"event-days and undercount {csis}."
-        )
+        text = say("outlook.limits.csis_missing", date=narrative.fmt_date(r["when"]))
+        out.append(narrative.with_cite(text, [r["source_id"], csis]))
     resp = security.nuclear_responses(view.provocations, view.events, params.start, params.as_of)
     for _, r in resp[resp["resolution"] == ""].iterrows():
-        out.append(
-            f"The event table holds no Security Council resolution after the nuclear test of "
-            f"{narrative.fmt_date(r['test'])}, so the brief's count of tests answered by "
-            f"sanctions is a floor {csis}."
-        )
+        text = say("outlook.limits.no_resolution", date=narrative.fmt_date(r["test"]))
+        out.append(narrative.with_cite(text, [csis]))
     return out
 
 
 def low_confidence(view: Any, params: Any) -> str:
-    parts = []
-    for name, frame in (
-        ("event", view.events),
-        ("trade row", view.trade),
-        ("watch-list report", view.watch_status),
-    ):
-        if "confidence" in frame.columns:
-            parts.append(narrative.plural(int((frame["confidence"] == "low").sum()), name))
-    return (
-        f"Rows marked low confidence as of {narrative.fmt_date(params.as_of)}: "
-        f"{narrative.join_words(parts)}. They appear in charts and tables with their flag but "
-        "never carry a headline statement."
-    )
+    counts = {
+        key: int((frame["confidence"] == "low").sum())
+        for key, frame in (
+            ("events", view.events),
+            ("trade", view.trade),
+            ("watch", view.watch_status),
+        )
+        if "confidence" in frame.columns
+    }
+    parts = [
+        say(f"outlook.limits.low_item.{key}", n=n, count=number(n))
+        for key, n in counts.items()
+        if n
+    ]
+    if not parts:
+        return say("outlook.limits.low_none", date=narrative.fmt_date(params.as_of))
+    return say("outlook.limits.low", date=narrative.fmt_date(params.as_of), items=join(parts))
 
 
 def limits(view: Any, params: Any) -> str:
