@@ -28,6 +28,7 @@ import altair as alt
 import pandas as pd
 
 from analysis import registry
+from analysis.text import say
 
 FONT = "Liberation Sans"
 WIDTH = 600
@@ -53,6 +54,8 @@ BAND_OPACITY = 0.05
 class Period:
     """A context period drawn on the timelines: a labelled band, or a rule when one day.
 
+    `label` names its text in the catalogue (`charts.period.<label>`).
+
     `source_id` documents the start, `end_source_id` the end; an edition draws the period
     only once its start source is published, and runs it to the edition date until the
     end is known.
@@ -69,16 +72,16 @@ class Period:
 
 
 CONTEXT_PERIODS: tuple[Period, ...] = (
-    Period("Hanoi summit fails", "2019-02-28", "2019-02-28", "politico-2019-02-28-hanoi"),
+    Period("hanoi", "2019-02-28", "2019-02-28", "politico-2019-02-28-hanoi"),
     Period(
-        "Border closed",
+        "border",
         "2020-01-31",
         "2023-08-22",
         "yonhap-2020-01-31",
         "kyodo-2023-08-flights",
     ),
-    Period("Ukraine war", "2022-02-24", None, "channel4-2022-02-24-invasion"),
-    Period("Treaty with Russia", "2024-06-19", "2024-06-19", "afp-2024-06-19-treaty"),
+    Period("ukraine", "2022-02-24", None, "channel4-2022-02-24-invasion"),
+    Period("treaty", "2024-06-19", "2024-06-19", "afp-2024-06-19-treaty"),
 )
 
 # Watch-list statuses: a shape and a word, then a colour (colour is never the only cue).
@@ -261,9 +264,7 @@ def partial_note(as_of: Any, rows: pd.DataFrame | None = None) -> str:
         return ""
     if rows is not None and not bool(rows.get("partial", pd.Series(dtype=bool)).any()):
         return ""
-    return (
-        f"{day.year} is partial (to {narrative.fmt_date(day)}), drawn pale with a dashed outline."
-    )
+    return say("charts.partial", year=day.year, date=narrative.fmt_date(day))
 
 
 def with_note(subtitle: str, *notes: str) -> str:
@@ -274,8 +275,7 @@ def baseline_note(lowest: float, unit: str = "") -> str:
     """Say a value axis that does not start at zero."""
     if not lowest:
         return ""
-    value = f"{lowest:g}{unit}"
-    return f"The vertical axis starts at {value}, not zero."
+    return say("charts.baseline", value=f"{lowest:g}{unit}")
 
 
 def edition_layer(as_of: Any, height: int) -> Any:
@@ -389,15 +389,16 @@ def context_periods(start: Any, as_of: Any, sources: dict[str, Any] | None = Non
         last = _day(p.end) if end_known else hi
         if last < lo:
             continue
+        month = narrative.fmt_date(first, "month")
         if p.is_day():
             when = narrative.fmt_date(first)
         elif end_known:
-            when = f"{narrative.fmt_date(first, 'month')} – {narrative.fmt_date(last, 'month')}"
+            when = say("charts.period.span", first=month, last=narrative.fmt_date(last, "month"))
         else:
-            when = f"since {narrative.fmt_date(first, 'month')}"
+            when = say("charts.period.since", first=month)
         rows.append(
             {
-                "label": p.label,
+                "label": say(f"charts.period.{p.label}"),
                 "start": max(first, lo).isoformat(),
                 "end": (last + dt.timedelta(days=1)).isoformat(),
                 "day": p.is_day(),
@@ -505,10 +506,14 @@ def source_line(what: str, ids: Iterable[Any]) -> str:
     cited = narrative.cite(ids)
     n = cited.count("@")
     if n == 0:
-        return f"Source: {what}."
-    count = "one source" if n == 1 else f"{n} sources"
-    word = "Sources" if n > 1 or " and " in what or ";" in what else "Source"
-    return f"{word}: {what}, {count}; see References. [{cited}]{{.brief-nocite}}"
+        return say("charts.source.none", what=what)
+    line = say(
+        "charts.source.counted",
+        word=say("charts.source.word", n=n),
+        what=what,
+        count=say("charts.source.count", n=n),
+    )
+    return f"{line} [{cited}]{{.brief-nocite}}"
 
 
 def status_mark(status: str, label: str) -> str:
@@ -521,4 +526,4 @@ def status_legend(names: dict[str, str], shown: Iterable[str] | None = None) -> 
     """The key under the watch-list table: every status's shape and word."""
     keep = list(shown) if shown is not None else list(names)
     parts = [status_mark(code, names[code]) for code in STATUS_MARKS if code in keep]
-    return "Key: " + " · ".join(parts) + "."
+    return say("charts.status_key", marks=" · ".join(parts))
