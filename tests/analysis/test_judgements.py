@@ -1,104 +1,104 @@
-"""Key judgements: headline bullets computed from the as-of view."""
+"""Key judgements: the edition's scope and the published readings, adjudicated."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
-from analysis import judgements
-from tests.analysis import sample_tables as st
-
-
-def test_bullets_cover_trade_exchanges_signals_watch_and_missiles():
-    view, params = st.view("2026-02-01"), st.params("2026-02-01")
-    text = judgements.bullets(view, params)
-    lines = text.splitlines()
-    assert 4 <= len(lines) <= 6 and all(line.startswith("- **") for line in lines)
-    assert "GACC: US$2,735 million in 2025, up 25.5% on 2024" in text
-    assert "98.0% in 2024" in text
-    assert "the first since 20 June 2019" in text
-    assert "Li Qiang" in text
-    assert "1 of 4 watch-list items has moved" in text
-    assert "Kim visits the construction site of a memorial" in text
-
-
-def test_changed_trade_value_reaches_the_judgement():
-    frame = st.trade()
-    hit = (frame["series"] == "GACC") & (frame["year"] == 2025) & (frame["period_type"] == "annual")
-    frame.loc[hit, "total_usd_m"] = 1090.0
-    view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
-    assert "GACC: US$1,090 million in 2025, down 50.0% on 2024" in judgements.trade_bullet(
-        view, params
-    )
-
-
-def test_kotra_lead_series_is_named():
-    view = st.view("2026-02-01")
-    params = st.params("2026-02-01", trade_series="KOTRA")
-    assert "KOTRA: US$2,560 million in 2024" in judgements.trade_bullet(view, params)
-    assert "KOTRA's reconstruction" in judgements.scope(params)
-
-
-def test_as_of_2024_10_21_has_nothing_from_2025_and_nothing_moved():
-    view, params = st.view("2024-10-21"), st.params("2024-10-21")
-    text = judgements.bullets(view, params)
-    assert "2025" not in text
-    assert "0 of 4 watch-list items have moved" in text
-    assert "no Kim visit to China since January 2019" in text
-
-
-def test_as_of_2025_04_08_shows_the_thaw_signals_but_no_visit():
-    view, params = st.view("2025-04-08"), st.params("2025-04-08")
-    text = judgements.bullets(view, params)
-    assert "first Chinese personnel entry since 2020" in text
-    assert "anniversary of the first Kim" in text
-    assert "no Kim visit to China since January 2019" in text
-
-
-def test_empty_partner_is_said():
-    view = st.view("2026-02-01")
-    params = st.params("2026-02-01", compare_with="KOR")
-    text = judgements.partner_bullet(view, params)
-    assert "No summit or senior visit between North Korea and South Korea" in text
-
-
-def test_readings_are_gated_by_publication():
-    view = st.view("2025-04-08")
-    view.sources = {
-        "sejong-2024-11": {"issued": {"date-parts": [[2024, 10, 21]]}},
-        "joongang-2025-04-thaw": {"issued": {"date-parts": [[2025, 4, 8]]}},
-        "joongang-2026-01-chill": {"issued": {"date-parts": [[2026, 1, 25]]}},
-    }
-    text = judgements.readings(view, st.params("2025-04-08"))
-    assert "[@sejong-2024-11]" in text and "[@joongang-2025-04-thaw]" in text
-    assert "joongang-2026-01-chill" not in text
+from analysis import assessment, judgements
+from analysis.data import as_of_view, load_tables
+from analysis.params import BriefParams
 
 
 @pytest.fixture(scope="module")
-def real():
-    data = pytest.importorskip("analysis.data")
-    try:
-        data.load_tables()
-    except Exception as exc:  # the data layer may be mid-change
-        pytest.skip(f"real data not loadable: {exc}")
-    return data
+def tables():
+    return load_tables()
 
 
-@pytest.mark.parametrize(
-    ("as_of", "present", "absent"),
-    [
-        ("2024-10-21", ["0 of", "no Kim visit to China since January 2019"], ["2025", "2026"]),
-        (
-            "2025-04-08",
-            ["first Chinese personnel entry", "no Kim visit to China"],
-            ["September 2025"],
-        ),
-        ("2026-01-25", ["4 September 2025", "Li Qiang", "memorial"], []),
+def at(tables, as_of, **kw):
+    params = BriefParams(as_of=as_of, **kw)
+    view = as_of_view(as_of, tables=tables)
+    return view, params, assessment.assess(view, params)
+
+
+def test_scope_names_the_date_window_series_and_partner(tables):
+    _, params, _ = at(tables, "2026-01-25", trade_series="KOTRA", compare_with="USA")
+    text = judgements.scope(params)
+    assert "25 January 2026" in text and "1 January 2013" in text
+    assert "KOTRA" in text and "the United States" in text
+
+
+def test_readings_are_gated_by_publication_and_adjudicated(tables):
+    view, params, a = at(tables, "2024-10-21")
+    text = judgements.readings(view, params, a)
+    assert "@sejong-2024-11" in text and "@joongang" not in text
+    assert "war of nerves" in text and "agree" in text
+    view, params, a = at(tables, "2026-01-25")
+    text = judgements.readings(view, params, a)
+    assert text.count("\n- ") == 2  # three readings, one bullet each
+    assert "By this edition's date they read it as cooling." in text
+
+
+def test_before_any_reading_the_edition_says_so(tables):
+    view, params, a = at(tables, "2024-01-31")
+    assert judgements.readings(view, params, a).startswith("No published reading")
+
+
+def test_each_claim_attributed_to_a_seed_is_one_the_seed_makes():
+    """The paraphrases name the seeds' own points (checked against the seed texts)."""
+    from analysis.text import say
+
+    sejong = say("readings.sejong_2024_11", date="x")
+    assert (
+        "war of nerves" in sejong
+        and "economic aid" in sejong
+        and "strategic communication" in sejong
+    )
+    thaw = say("readings.joongang_2025_04_thaw", date="x")
+    assert "Chinese personnel" in thaw and "economic needs" in thaw
+    chill = say("readings.joongang_2026_01_chill", date="x")
+    assert "not materialised" in chill and "Moscow" in chill
+
+
+SEEDS = Path("/work/shared/seeds")
+# Each claim the brief attributes to a seed (brief.qmd and the readings), with the words in
+# the seed's own text that make it.
+SEED_CLAIMS = {
+    "002_2686b1cff7a16847.txt": [  # Sejong, 21 Oct 2024
+        "war of nerves",
+        "China’s economic aid",
+        "strategic communication and cooperation",
+        "occurred immediately after the failed Hanoi summit",
+        "Even while borders were closed",
+        "tolerating missile provocations while only preventing further nuclear tests",
+        "opposed the passage of additional sanctions resolutions",
+        "demonstrates the resilience and closeness",
+        "Key points to watch include",
     ],
-)
-def test_back_test_dates_on_the_real_data(real, as_of, present, absent):
-    from analysis.params import BriefParams
+    "000_e9cc1f58b883393d.txt": [  # JoongAng, 8 Apr 2025
+        "Chinese personnel returned to North Korea",
+        "driven by economic necessity",
+        "milestone",
+    ],
+    "004_9d9e780287183df9.txt": [  # JoongAng, 25 Jan 2026
+        "improved relations have not materialized",
+        "pivot toward Moscow",
+    ],
+}
 
-    params = BriefParams(as_of=as_of)
-    text = judgements.bullets(real.as_of_view(as_of), params)
-    for phrase in present:
-        assert phrase in text
-    for phrase in absent:
-        assert phrase not in text
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed texts live in ../shared/seeds")
+@pytest.mark.parametrize("name", sorted(SEED_CLAIMS))
+def test_the_seeds_make_the_claims_the_brief_attributes_to_them(name):
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    for words in SEED_CLAIMS[name]:
+        assert words in text, words
+
+
+def test_brief_qmd_no_longer_carries_the_false_sentences():
+    qmd = (Path(__file__).resolve().parents[2] / "brief.qmd").read_text(encoding="utf-8")
+    assert "falls silent when" not in qmd  # the Sejong brief argues the opposite
+    assert "The KOTRA figure for China is therefore higher" not in qmd  # not true for 2013
+    assert "loosen sanctions in practice" not in qmd  # tourism is not sanctioned
+    assert "managed, lopsided partnership" not in qmd  # the title is computed now

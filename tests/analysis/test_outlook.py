@@ -1,18 +1,11 @@
-"""Outlook and method: open watch items first by movement, limits of the data."""
+"""Outlook and method: scenarios with signposts and likelihoods, limits of the data."""
 
-from analysis import outlook
+from __future__ import annotations
+
+import pytest
+
+from analysis import assessment, outlook
 from tests.analysis import sample_tables as st
-
-
-def test_watch_next_lists_open_items_signs_first():
-    view, params = st.view("2026-02-01"), st.params("2026-02-01")
-    text = outlook.watch_next(view, params)
-    assert text.startswith("3 watch-list items are still open")
-    items = [line for line in text.splitlines() if line.startswith("- ")]
-    assert items[0].startswith(
-        "- **New Yalu River Bridge opens** † — signs of movement since 11 December 2025"
-    )
-    assert all("Kim visit" not in i for i in items)
 
 
 def test_unmatched_tests_find_events_missing_from_csis():
@@ -28,6 +21,47 @@ def test_limits_state_gaps_series_difference_and_low_confidence():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = outlook.limits(view, params)
     assert "The GACC series has no annual total for 2015, 2016, 2018 and 2021" in text
-    assert "KOTRA minus GACC ranges from" in text
-    assert "1 event" in text
+    assert "KOTRA's figure minus GACC's ranges from" in text
+    assert "one event" in text and "marked low confidence" in text
     assert "no Security Council resolution after the nuclear test of 12 February 2013" in text
+    assert "not collected" in text  # months the brief lacks are not "unpublished"
+
+
+@pytest.mark.parametrize(
+    ("state", "direction", "first"),
+    [
+        ("cooling", "deteriorating", "chill"),
+        ("warming", "improving", "thaw"),
+        ("steady", "holding", "managed"),
+    ],
+)
+def test_likelihoods_follow_the_state_and_sum_to_one(state, direction, first):
+    a = type("A", (), {"state": state, "direction": direction})()
+    odds = outlook.scenario_likelihoods(a)
+    assert sum(odds.values()) == pytest.approx(1.0)
+    assert max(odds, key=odds.get) == first
+    assert all(0 <= p <= 1 for p in odds.values())
+
+
+def test_icd_terms_cover_the_scale():
+    assert outlook.icd_term(0.6) == "likely"
+    assert outlook.icd_term(0.5) == "even_chance"
+    assert outlook.icd_term(0.35) == "unlikely"
+    assert outlook.icd_term(0.1) == "very_unlikely"
+
+
+def test_scenarios_tie_signposts_to_the_open_watch_list_and_the_calendar():
+    from analysis.data import as_of_view
+    from analysis.params import BriefParams
+
+    params = BriefParams(as_of="2026-01-25")
+    view = as_of_view(params.as_of)
+    a = assessment.assess(view, params)
+    text = outlook.scenarios(view, params, a)
+    blocks = [b for b in text.split("\n\n") if b.startswith("**")]
+    assert len(blocks) == 3
+    assert blocks[0].startswith("**A deeper chill (likely).**")  # the state leads
+    assert "New Yalu River Bridge opens" in text  # an open watch-list step is a signpost
+    assert "11 July 2026" in text  # the next shared anniversary after the edition date
+    assert text.count("For Seoul") == 3 and text.count("For Washington") == 3
+    assert not any(ch.isdigit() for ch in text.split("Signposts")[0].split("**")[-1])
