@@ -29,3 +29,35 @@ def test_mention_and_facts():
         "e30": "2025-09-04 — 6th Kim-Xi summit, Beijing - first in six years"
     }
     assert timeline.sentence_name("USA") == "the United States"
+
+
+def test_prepare_runs_once_per_view():
+    """Issue #18: every section reads events through `prepare`; a view pays for it once."""
+    from analysis import exchanges, pivot, security, trade, watchlist
+
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    timeline.MEMO.clear()
+    for section in (exchanges, trade, security, pivot):
+        section.text(view, params)
+        section.facts(view, params)
+    exchanges.timeline_figure(view, params)
+    exchanges.counts_figure(view, params)
+    trade.lead_figure(view, params)
+    security.figure(view, params)
+    pivot.milestones_figure(view, params)
+    pivot.leader_figure(view, params)
+    watchlist.text_of(view, params)
+    assert timeline.MEMO.computed == 1
+
+
+def test_prepare_sees_a_frame_changed_in_place():
+    ev = st.events()
+    first = timeline.prepare(ev)
+    ev.loc[ev["event_id"] == "e30", "date"] = "2025-09-05"
+    again = timeline.prepare(ev)
+    when = again.loc[again["event_id"] == "e30", "when"].iloc[0]
+    assert when == pd.Timestamp("2025-09-05")
+    assert first.loc[first["event_id"] == "e30", "when"].iloc[0] == pd.Timestamp("2025-09-04")
+    # callers get copies: changing one does not change the memo
+    again["label"] = "x"
+    assert timeline.prepare(ev)["label"].iloc[0] != "x"
