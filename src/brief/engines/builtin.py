@@ -146,7 +146,11 @@ def write_support_files(cfg: ProjectConfig) -> None:
         text = vega_header_text()
         if not header.is_file() or header.read_text(encoding="utf-8") != text:
             header.write_text(text, encoding="utf-8")
-    (cfg.root / HOUSE_CSS).write_text(CSS.read_text(encoding="utf-8"), encoding="utf-8")
+    from brief.engines.webfont import font_faces
+
+    font_paths = [cfg.root / p for opts in cfg.formats.values() for p in opts.font_paths]
+    faces = font_faces(cfg.root, [*font_paths, cfg.root / "assets" / "fonts"])
+    (cfg.root / HOUSE_CSS).write_text(CSS.read_text(encoding="utf-8") + faces, encoding="utf-8")
 
 
 def resolve_fonts(cfg: ProjectConfig, fonts_dir: Path | None) -> Path:

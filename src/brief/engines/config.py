@@ -37,6 +37,7 @@ METADATA_KEYS = (
     "reference-section-title",
     "nocite",
     "toc-title",
+    "brief-series",  # the series named on the first page and in the footer (brief.typ/html)
 )
 PROJECT_OPTIONS = ("type", "render")
 # Understood at the top level of _quarto.yml / front matter (besides METADATA_KEYS).

@@ -93,6 +93,23 @@ local function callout(div)
   return nil
 end
 
+-- House blocks styled by name: in Typst a div with one of these classes becomes
+-- #brief-summary[…] (a function of brief.typ); HTML keeps the div and its class (brief.css).
+local HOUSE_BLOCKS = { ["brief-summary"] = "brief-summary" }
+
+local function house_block(div)
+  for _, class in ipairs(div.classes) do
+    local fn = HOUSE_BLOCKS[class]
+    if fn and is_typst then
+      local out = pandoc.Blocks({ pandoc.RawBlock("typst", "#" .. fn .. "[") })
+      out:extend(div.content)
+      out:insert(pandoc.RawBlock("typst", "]" .. typst_label(div.identifier)))
+      return out
+    end
+  end
+  return nil
+end
+
 return {
   {
     Div = function(div)
@@ -101,6 +118,14 @@ return {
       end
       if div.classes:includes("brief-callout") then
         return callout(div)
+      end
+      return house_block(div)
+    end,
+    -- Citations made only for the References (a figure's source list, counted in its
+    -- source line): citeproc has listed them by now, so the text drops them.
+    Span = function(span)
+      if span.classes:includes("brief-nocite") then
+        return {}
       end
       return nil
     end,

@@ -1,0 +1,154 @@
+"""Fallback fonts for the HTML page: the glyphs the body font lacks, embedded as subsets.
+
+The page is self-contained (no web fonts fetched), and the body font (Liberation Sans, or
+the reader's Arial) has no glyphs for some scripts the sources use (for this brief: Korean
+titles in the references). Every other font in the project's fonts folder is a fallback:
+the characters of the build's text sources that the body font lacks and the fallback has
+are cut out of it (fontTools), compressed as WOFF2 and inlined as a `data:` @font-face with
+a `unicode-range`, so the browser uses it for exactly those characters. Same sources, same
+bytes (no timestamps; subsets cached by content under $BRIEF_ASSET_CACHE).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+BODY_PREFIX = "LiberationSans-"
+TEXT_SUFFIXES = (".md", ".qmd", ".ipynb", ".json", ".yml")
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def source_text(root: Path) -> str:
+    """Every text the page can show, as a superset: the build folder's documents,
+    notebooks and bibliography (JSON read, so escaped characters count)."""
+    parts = []
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
+    for path in files:
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix in (".json", ".ipynb"):
+            try:
+                parts.extend(_strings(json.loads(text)))
+                continue
+            except json.JSONDecodeError:
+                pass
+        parts.append(text)
+    return "".join(parts)
+
+
+@cache
+def _cmap(path: Path, stamp: tuple[int, int]) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def cmap(path: Path) -> frozenset[int]:
+    st = path.stat()
+    return _cmap(path.resolve(), (st.st_size, int(st.st_mtime)))
+
+
+def family(path: Path) -> str:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return str(font["name"].getBestFamilyName())
+
+
+def unicode_range(codepoints: Iterable[int]) -> str:
+    """'U+AC00-AC01,U+B098' from code points (runs merged)."""
+    points = sorted(set(codepoints))
+    runs: list[list[int]] = []
+    for cp in points:
+        if runs and cp == runs[-1][1] + 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return ",".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)
+
+
+def subset_woff2(path: Path, codepoints: Iterable[int]) -> bytes:
+    """The glyphs for `codepoints` only, as WOFF2 (deterministic bytes)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    points = sorted(set(codepoints))
+    key = hashlib.sha256(path.read_bytes() + repr(points).encode()).hexdigest()[:32]
+    cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
+    cached = Path(cache_dir) / f"font-{key}.woff2" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return cached.read_bytes()
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["TSI0", "TSI1", "TSI2", "TSI3", "TSI5"]  # VTT sources, unused
+    font = TTFont(path, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=points)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(out)
+    data = out.getvalue()
+    if cached is not None:
+        from brief.fsutil import atomic_write
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cached, data)
+    return data
+
+
+def font_faces(root: Path, folders: Iterable[Path]) -> str:
+    """CSS @font-face rules for the fallback fonts of the first fonts folder found, each a
+    subset to the characters of `root`'s sources that the body font lacks ('' if none)."""
+    folder = next((f for f in folders if f.is_dir() and any(f.glob(BODY_PREFIX + "*"))), None)
+    if folder is None:
+        return ""
+    body = frozenset().union(*(cmap(p) for p in sorted(folder.glob(BODY_PREFIX + "*.ttf"))))
+    wanted = {ord(c) for c in source_text(root)} - body
+    wanted = {cp for cp in wanted if cp > 0x7F}
+    rules = []
+    for path in sorted(folder.glob("*.ttf")):
+        if path.name.startswith(BODY_PREFIX) or not wanted:
+            continue
+        points = wanted & cmap(path)
+        if not points:
+            continue
+        wanted -= points
+        data = base64.b64encode(subset_woff2(path, points)).decode("ascii")
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{family(path)}";\n'
+            f'  src: url("data:font/woff2;base64,{data}") format("woff2");\n'
+            f"  unicode-range: {unicode_range(points)};\n"
+            "  font-display: block;\n"
+            "}\n"
+        )
+    if not rules:
+        return ""
+    return (
+        "\n/* Fallback fonts, subset to this edition's characters (brief.engines.webfont) */\n"
+        + "".join(rules)
+    )
