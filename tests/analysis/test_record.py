@@ -338,3 +338,14 @@ def test_references_as_of_is_the_editions_bibliography():
     for item in items:
         year, *rest = item["issued"]["date-parts"][0]
         assert dt.date(year, *(rest + [1, 1][len(rest) :])) <= dt.date(2024, 10, 21)
+
+
+def test_monthly_gacc_coverage_is_stated_as_not_collected(tables: Tables):
+    tr = tables.trade
+    monthly = tr[
+        (tr["series"] == "GACC") & (tr["period_type"] == "monthly") & tr["year"].between(2018, 2025)
+    ]
+    readme = (paths.data_dir() / "README.md").read_text(encoding="utf-8")
+    collected = len(monthly)
+    assert f"{collected} of the 96 months" in readme
+    assert f"the other {96 - collected} months are not collected" in readme
