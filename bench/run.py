@@ -64,9 +64,10 @@ COPY_IGNORE = shutil.ignore_patterns(
 SAMPLE_SECONDS = 0.05
 PROGRESS = re.compile(r"^\[\s*([\d.]+)s\] (.*)$", re.MULTILINE)  # brief's progress lines
 MIB = 1024 * 1024
-# (i): the tables the data scaling multiplies, and by which fraction of the factor
-# (events x N, provocations x N/10, as issue 18 states the data x100 case).
-SCALED_TABLES = {"events.csv": 1.0, "provocations.csv": 0.1}
+# (i): the tables the data scaling multiplies. A case `N` is events x N and provocations
+# x N/10 (issue 18's data x100 case); `N/M` is events x N and provocations x M (its data
+# x2,000 case, 1,000,000 provocation rows, is `2000/2000`).
+EVENTS_TABLE, MINOR_TABLE = "events.csv", "provocations.csv"
 
 
 class BenchError(Exception):
@@ -376,17 +377,23 @@ def scale_table(path: Path, factor: int) -> tuple[int, int]:
     return len(rows), len(out) - 1
 
 
-def scale_data(root: Path, factor: int) -> str:
-    """Scale the project copy's data by `factor` (SCALED_TABLES; a project with none of them,
-    like the tiny subject, has every CSV in data/ scaled by the factor); say what was done."""
-    tables = {n: f for n, f in SCALED_TABLES.items() if (root / "data" / n).is_file()}
+def parse_scale(text: str) -> tuple[int, int]:
+    """`N` -> (N, N/10 but at least 1); `N/M` -> (N, M): the events' and provocations' factors."""
+    major, _, minor = text.partition("/")
+    return int(major), int(minor) if minor else max(1, int(major) // 10)
+
+
+def scale_data(root: Path, factors: tuple[int, int]) -> str:
+    """Scale the project copy's data: events x factors[0], provocations x factors[1]; a
+    project with neither (the tiny subject) has every CSV in data/ x factors[0]. Say what."""
+    tables = {EVENTS_TABLE: factors[0], MINOR_TABLE: factors[1]}
+    tables = {name: n for name, n in tables.items() if (root / "data" / name).is_file()}
     if not tables:
-        tables = {path.name: 1.0 for path in sorted((root / "data").glob("*.csv"))}
+        tables = {path.name: factors[0] for path in sorted((root / "data").glob("*.csv"))}
     if not tables:
         raise BenchError(f"{root}: no CSV in data/ to scale")
     done = []
-    for name, fraction in tables.items():
-        times = max(1, round(factor * fraction))
+    for name, times in tables.items():
         before, after = scale_table(root / "data" / name, times)
         done.append(f"{name} {before} -> {after} rows (x{times})")
     return "; ".join(done)
@@ -882,7 +889,7 @@ class Bench:
     data: str
     only: str = SCENARIOS
     matrix_sizes: list[int] = field(default_factory=lambda: [1, 3, 6, 12])
-    data_scales: list[int] = field(default_factory=lambda: [10, 100])
+    data_scales: list[tuple[int, int]] = field(default_factory=lambda: [(10, 1), (100, 10)])
     rows: list[Row] = field(default_factory=list)
     scaling: list[ScaleRow] = field(default_factory=list)
     floor: dict[str, Any] = field(default_factory=dict)
@@ -1107,9 +1114,10 @@ class Bench:
             run = self.ours(project, "--matrix", str(matrix), what=f"matrix of {size}")
             note = f"{', '.join(dates)} x {'/'.join(chosen)}"
             self.scale_row("matrix", f"{size} edition{'s' * (size > 1)}", size, run, note)
-        for factor in [1, *self.data_scales]:
+        for factors in [(1, 1), *self.data_scales]:
+            factor = factors[0]
             project = self.copy(f"scale-data-{factor}")
-            note = "the real data" if factor == 1 else scale_data(project, factor)
+            note = "the real data" if factor == 1 else scale_data(project, factors)
             print(f"(i) data x{factor}: {note}", flush=True)
             if factor != 1:
                 brief_check(project)
@@ -1258,14 +1266,14 @@ def targets(bench: Bench) -> list[Target]:
         else:
             add(name, unmeasured(bench, "ei"))
     base = _scale(bench, "data", 1)
-    for factor, limit, peak in ((100, 1.3, 1024), (2000, None, 2048)):
+    for factor, limit, peak, case in ((100, 1.3, 1024, "100"), (2000, None, 2048, "2000/2000")):
         row = _scale(bench, "data", factor)
         if limit is not None:
             name = f"data x{factor}: <= {limit:g}x the real data's time, peak < {peak // 1024} GiB"
         else:
             name = f"data x{factor}: render <= 60 s, peak < {peak // 1024} GiB"
         if row is None or base is None:
-            add(name, unmeasured(bench, "i", f"; --data-scales ...,{factor}"))
+            add(name, unmeasured(bench, "i", f"; --data-scales ...,{case}"))
             continue
         ratio = row.seconds / base.seconds
         fast = ratio <= limit if limit is not None else row.seconds <= 60
@@ -1435,7 +1443,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     only = "scenarios to run, e.g. 'ah' (b, c and d run (a) first: they use its cache)"
     parser.add_argument("--only", default=SCENARIOS, metavar="LETTERS", help=only)
     parser.add_argument("--matrix-sizes", default="1,3,6,12", metavar="N,N", help="(i)")
-    scales = "(i): data multiples, e.g. 10,100,2000"
+    scales = "(i): data multiples: N (events x N, provocations x N/10) or N/M, e.g. 2000/2000"
     parser.add_argument("--data-scales", default="10,100", metavar="N,N", help=scales)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--change", default="trade_series=KOTRA", metavar="NAME=VALUE")
@@ -1451,9 +1459,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = only
     try:
         args.matrix_sizes = [int(n) for n in args.matrix_sizes.split(",") if n]
-        args.data_scales = [int(n) for n in args.data_scales.split(",") if n]
+        args.data_scales = [parse_scale(n) for n in args.data_scales.split(",") if n]
     except ValueError:
-        parser.error("--matrix-sizes and --data-scales take whole numbers, e.g. 1,3,6,12")
+        parser.error("--matrix-sizes takes whole numbers (1,3,6,12); --data-scales N or N/M")
     return args
 
 
