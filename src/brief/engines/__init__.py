@@ -146,7 +146,6 @@ class Engine(Protocol):
     """What an assembly engine offers the machinery."""
 
     name: str
-    priority: int  # `auto` picks the available engine with the highest priority
 
     def available(self) -> bool: ...
 
@@ -168,13 +167,21 @@ class Engine(Protocol):
 
 @dataclass
 class EngineRegistry:
-    """Engines by name; an entry may be `"module:attribute"`, imported on first use."""
+    """Engines by name; an entry may be `"module:attribute"`, imported on first use.
+
+    `auto` tries the registered engines by descending `priority` and takes the first that
+    is available; engines from the `brief.engines` entry-point group are found by name."""
 
     _entries: dict[str, Engine | str] = field(default_factory=dict)
+    _priority: dict[str, int] = field(default_factory=dict)
     _entry_points_loaded: bool = False
 
-    def register(self, name: str, engine: Engine | str) -> None:
+    def register(self, name: str, engine: Engine | str, *, priority: int = 0) -> None:
         self._entries[name] = engine
+        self._priority[name] = priority
+
+    def by_priority(self) -> list[str]:
+        return sorted(self._priority, key=lambda name: -self._priority[name])
 
     def names(self) -> tuple[str, ...]:
         self._load_entry_points()
@@ -204,8 +211,8 @@ class EngineRegistry:
 
 
 engines = EngineRegistry()
-engines.register("builtin", "brief.engines.builtin:BuiltinEngine")
-engines.register("quarto", "brief.engines.quarto:QuartoEngine")
+engines.register("quarto", "brief.engines.quarto:QuartoEngine", priority=10)
+engines.register("builtin", "brief.engines.builtin:BuiltinEngine", priority=0)
 
 
 def quarto_binary() -> str | None:
@@ -216,8 +223,7 @@ def choose_engine(requested: str = AUTO) -> str:
     """`auto`: the available engine with the highest priority (Quarto when on PATH)."""
     requested = (requested or AUTO).strip().lower()
     if requested == AUTO:
-        ranked = sorted(engines.names(), key=lambda n: -engines.get(n).priority)
-        for name in ranked:
+        for name in engines.by_priority():
             if engines.get(name).available():
                 return name
         raise AssemblyError("no assembly engine is available")

@@ -391,7 +391,6 @@ class BuiltinEngine:
     """pandoc 3.9 (pypandoc-binary) + Typst (the `typst` wheel): always available."""
 
     name = "builtin"
-    priority = 0
 
     def available(self) -> bool:
         return True

@@ -23,13 +23,9 @@ from functools import cache
 from pathlib import Path
 
 from brief.engines import Assembled, AssemblyError, OutputFormat, quarto_binary
-from brief.engines.builtin import (
-    run_concurrently,
-    splice_vega_bundle,
-    vega_bundle,
-    write_support_files,
-)
-from brief.engines.config import load_project
+
+# The support files and the page's finishing steps are the built-in engine's (imported when
+# used, so that choosing an engine costs no more than a PATH lookup).
 
 QUARTO_TIMEOUT = 900
 # Each format after the first renders in a copy of the project under this prefix.
@@ -84,9 +80,15 @@ def relative_build_paths(page: Path, build_dir: Path) -> None:
         page.write_text(fixed, encoding="utf-8")
 
 
+def splice_vega_bundle(page: Path, _build: Path) -> None:
+    from brief.engines.builtin import splice_vega_bundle as splice
+
+    splice(page)
+
+
 # What each written file gets once Quarto is done (a new format may add its steps here).
 FINISH: dict[str, tuple[Callable[[Path, Path], None], ...]] = {
-    "html": (relative_build_paths, lambda page, _build: splice_vega_bundle(page)),
+    "html": (relative_build_paths, splice_vega_bundle),
 }
 
 
@@ -136,7 +138,6 @@ class QuartoEngine:
     """Real Quarto (1.10 tested against), chosen by `auto` whenever it is on PATH."""
 
     name = "quarto"
-    priority = 10
 
     def available(self) -> bool:
         return quarto_binary() is not None
@@ -145,6 +146,8 @@ class QuartoEngine:
         return quarto_version()
 
     def prepare(self) -> None:
+        from brief.engines.builtin import vega_bundle
+
         vega_bundle()
 
     def assemble(
@@ -156,6 +159,9 @@ class QuartoEngine:
         timestamp: datetime,
         fonts_dir: Path | None = None,
     ) -> Assembled:
+        from brief.engines.builtin import run_concurrently, write_support_files
+        from brief.engines.config import load_project
+
         exe = _quarto()
         cfg = load_project(build_dir)
         write_support_files(cfg)
