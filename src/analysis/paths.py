@@ -12,6 +12,9 @@ import os
 from pathlib import Path
 
 ROOT_ENV = "BRIEF_PROJECT_ROOT"
+# The renderer points kernels at a read-only snapshot of data/ (the bytes its cache keys
+# cover); the same name is in brief.protocol (tests/contract prove both equal).
+DATA_ENV = "BRIEF_DATA_DIR"
 
 
 def _is_project(path: Path) -> bool:
@@ -35,6 +38,8 @@ def project_root() -> Path:
 
 
 def data_dir() -> Path:
+    if env := os.environ.get(DATA_ENV):
+        return Path(env)
     return project_root() / "data"
 
 

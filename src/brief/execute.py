@@ -1,35 +1,38 @@
-"""Notebook execution: papermill runs, a content-addressed cache, and parallelism.
+"""Notebook execution: the inputs a render reads, the jobs and their keys, and their results.
 
 A notebook's cache key is derived, never remembered: the hash of its source, the values of
 the parameters *it declares*, the checksums of the data, the subject's code, the locked
 dependency set and the Python version. Quarto's `freeze` hashes only the source
 (quarto-cli #6793); here any changed input re-executes, and nothing else does.
+
+Everything a key covers is read from one read-only snapshot in the build folder (the data
+and the notebooks, copied once at the start of a render): validation, the kernels and the
+keys all see the same bytes, whatever happens to `data/` or `notebooks/` meanwhile.
+Where notebooks run is an executor's business (`brief.executors`).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
-import multiprocessing
-import multiprocessing.util
 import os
-import re
-import shutil
-import signal
 import sys
-import tempfile
-import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brief.fsutil import atomic_write, owned_tempdir, sweep_dead
-from brief.hashing import value_sha256
+from brief import protocol
+from brief.cache import ValidatedMarkers
+from brief.executors import Result
+from brief.executors.kernel import kernel_spec
+from brief.fsutil import read_only_copy
+from brief.hashing import files_sha256, value_sha256
+from brief.project import Project, ProjectError
 
-KERNEL_NAME = "python3"
+Warn = Callable[[str], None]
+DEFAULT_CELL_TIMEOUT = 600.0  # seconds; [tool.brief] cell_timeout
+DEFAULT_MAX_OUTPUT_MB = 16.0  # per output; [tool.brief] max_output_mb
 
 
 class NotebookFailed(Exception):
@@ -41,45 +44,169 @@ class NotebookFailed(Exception):
         where = f"cell {cell}" if cell is not None else "before any cell ran"
         if detail.get("label"):
             where += f" (#| label: {detail['label']})"
+        if detail.get("timed_out"):
+            what = (
+                f"notebook {notebook}: {where} ran longer than the cell timeout of "
+                f"{detail['timeout']:g} s ([tool.brief] cell_timeout) and was stopped"
+            )
+        else:
+            what = (
+                f"notebook {notebook} failed in {where}: {detail.get('ename', 'Error')}: "
+                f"{detail.get('evalue', '')}"
+            )
         super().__init__(
-            f"notebook {notebook} failed in {where}: {detail.get('ename', 'Error')}: "
-            f"{detail.get('evalue', '')}. The executed notebook is kept at {kept_at} "
+            f"{what}. The executed notebook is kept at {kept_at} "
             "for debugging (until `brief clean`); nothing was published."
         )
+
+
+class NotebookInvalid(ProjectError):
+    """A notebook cannot be planned (not a notebook, no parameters cell, bad syntax)."""
+
+
+class DataProblems(Exception):
+    """The data failed validation; carries every problem found."""
+
+    def __init__(self, problems: list[Any]):
+        self.problems = problems
+        listed = "\n".join(f"  {p}" for p in problems)
+        count = len(problems)
+        super().__init__(f"the data has {count} problem(s); nothing was rendered:\n{listed}")
 
 
 # --- what a notebook declares ---------------------------------------------------------
 
 
+def read_notebook(path: Path) -> dict[str, Any]:
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotebookInvalid(f"notebook {path.name} is not a valid notebook file: {exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookInvalid(f"notebook {path.name} is not a notebook (no list of cells)")
+    return nb
+
+
 def _parameters_cell(nb: dict[str, Any]) -> dict[str, Any] | None:
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
-            "tags", []
-        ):
+        if cell.get("cell_type") == "code" and protocol.PARAMETERS_TAG in protocol.cell_tags(cell):
             return cell
     return None
 
 
 def declared_parameters(notebook: Path) -> list[str]:
-    """Names assigned in the cell tagged `parameters` (empty if there is none)."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    cell = _parameters_cell(nb)
+    """Names assigned in the cell tagged `parameters`; a notebook without one is refused.
+
+    The key covers only the declared parameters, so a notebook that declares none would
+    be reused whatever the parameters say: it must have the cell (empty if it uses none).
+    """
+    cell = _parameters_cell(read_notebook(notebook))
     if cell is None:
-        return []
-    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        raise NotebookInvalid(
+            f"notebook {notebook.name} has no cell tagged '{protocol.PARAMETERS_TAG}': add "
+            "one declaring the parameters it uses (an empty one if it uses none), so that "
+            "its cache key covers them"
+        )
+    try:
+        body = ast.parse(protocol.cell_source(cell)).body
+    except SyntaxError as exc:
+        raise NotebookInvalid(
+            f"notebook {notebook.name}: the parameters cell has a syntax error on its line "
+            f"{exc.lineno}: {exc.msg}"
+        ) from None
     names: list[str] = []
-    for node in ast.parse(source).body:
+    for node in body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         names += [t.id for t in targets if isinstance(t, ast.Name)]
     return names
 
 
-def cell_label(cell: dict[str, Any]) -> str | None:
-    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    for line in source.splitlines():
-        if line.startswith("#| label:"):
-            return line.split(":", 1)[1].strip()
-    return None
+# --- the inputs of a render: one snapshot ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataState:
+    checksums: dict[str, str]  # project-relative path -> sha256, of the snapshot
+    fingerprint: str | None  # the subject's own fingerprint ([tool.brief] fingerprint)
+    latest: str
+    code: str = ""  # checksum of the subject's code
+    data_dir: Path = field(default=Path("data"))  # the read-only snapshot of data/
+    notebooks_dir: Path = field(default=Path("notebooks"))  # ... of notebooks/ (kernels' cwd)
+
+
+def project_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def snapshot(project: Project, run_root: Path) -> tuple[Path, Path]:
+    """Read-only copies of data/ and the notebooks under `run_root`; their folders."""
+    data = run_root / project.data_dir.relative_to(project.root)
+    notebooks = run_root / "notebooks"
+    read_only_copy(project.data_dir, data, project_files(project.data_dir))
+    sources = sorted(project.notebooks_dir.glob("*.ipynb"))
+    # The kernels' working folder: a notebook may write scratch files there, never into
+    # the project (they vanish with the build).
+    read_only_copy(project.notebooks_dir, notebooks, sources, lock_folders=False)
+    return data, notebooks
+
+
+def _in_project_terms(problems: list[Any], project: Project, snapshot_dir: Path) -> list[str]:
+    """Problems name the user's files (data/x.csv), not the snapshot they were found in."""
+    relative = snapshot_dir.relative_to(project.root).as_posix()
+    original = project.data_dir.relative_to(project.root).as_posix()
+    return [
+        str(p).replace(str(snapshot_dir), str(project.data_dir)).replace(relative, original)
+        for p in problems
+    ]
+
+
+def prepare_data(
+    project: Project, run_root: Path, code: str, say: Callable[[str], None], warn: Warn
+) -> DataState:
+    """Snapshot the inputs, checksum the copies, validate once per (data, subject code)."""
+    data_dir, notebooks_dir = snapshot(project, run_root)
+    checksums = files_sha256(run_root, project_files(data_dir))  # named as in the project
+    fingerprint = None
+    if project.config.get("fingerprint"):
+        fingerprint = project.subject("fingerprint")(data_dir)
+    markers = ValidatedMarkers(project.cache_dir, warn)
+    key = markers.key(fingerprint or value_sha256(checksums), code)
+    found = markers.get(key)
+    if found is None or not isinstance(found.get("latest"), str):
+        say("validating data")
+        problems = project.subject("data_check")(data_dir)
+        if problems:
+            raise DataProblems(_in_project_terms(problems, project, data_dir))
+        found = {"latest": project.subject("latest")(data_dir).isoformat()}
+        markers.put(key, found)
+    return DataState(checksums, fingerprint, found["latest"], code, data_dir, notebooks_dir)
+
+
+def kernel_env(project: Project, data: DataState) -> dict[str, str]:
+    """What every kernel is told: where the project and its data snapshot are, that the
+    data is validated (in the subject's own fingerprint), this project's code first."""
+    pythonpath = os.pathsep.join(
+        p for p in [str(project.root / "src"), os.environ.get("PYTHONPATH", "")] if p
+    )
+    jupyter_path = os.pathsep.join(
+        p for p in [str(kernel_spec(project.state_dir)), os.environ.get("JUPYTER_PATH", "")] if p
+    )
+    env = {
+        "PYTHONPATH": pythonpath,
+        "JUPYTER_PATH": jupyter_path,
+        "PYTHONHASHSEED": "0",
+        "PYTHONUTF8": "1",  # whatever the caller's locale, kernels read and write UTF-8
+        "PYTHONIOENCODING": "utf-8",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        protocol.PROJECT_ROOT_ENV: str(project.root),
+        protocol.DATA_DIR_ENV: str(data.data_dir),
+    }
+    if data.fingerprint:
+        env[protocol.DATA_VALIDATED_ENV] = data.fingerprint
+    preload = project.config.get("preload", [])
+    if preload:
+        env["BRIEF_PRELOAD"] = ",".join(str(m) for m in preload)
+    return env
 
 
 # --- jobs and their keys ----------------------------------------------------------------
@@ -103,12 +230,13 @@ def plan_jobs(
     *,
     source_hashes: dict[str, str],
     shared_inputs: dict[str, Any],
+    declared: dict[str, list[str]] | None = None,
 ) -> list[NotebookJob]:
     """One job per notebook; only the parameters it declares enter its key and its run."""
     jobs = []
     for path in notebooks:
-        declared = declared_parameters(path)
-        mine = {name: params[name] for name in declared if name in params}
+        names = declared[path.name] if declared else declared_parameters(path)
+        mine = {name: params[name] for name in names if name in params}
         inputs = {
             "notebook": path.name,
             "source": source_hashes[path.name],
@@ -140,178 +268,11 @@ def explain_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
     return "; ".join(reasons) or "inputs changed"
 
 
-# --- the cache --------------------------------------------------------------------------
+def runtime() -> str:
+    return f"{sys.version.split()[0]} {sys.platform}"
 
 
-class NotebookCache:
-    """Executed notebooks by key: `<dir>/<key>/executed.ipynb` written whole, then renamed."""
-
-    def __init__(self, directory: Path):
-        self.dir = directory / "notebooks"
-        self.index = directory / "last-inputs"
-
-    def get(self, key: str) -> Path | None:
-        path = self.dir / key / "executed.ipynb"
-        return path if path.is_file() else None
-
-    def put(self, job: NotebookJob, executed: Path) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        final = self.dir / job.key
-        if not final.exists():
-            tmp = owned_tempdir(self.dir, ".tmp-")
-            shutil.copyfile(executed, tmp / "executed.ipynb")
-            (tmp / "inputs.json").write_text(json.dumps(job.inputs, indent=1, sort_keys=True))
-            try:
-                os.replace(tmp, final)  # atomic: a reader sees no entry or a whole one
-            except OSError:  # another render stored the same key first: theirs is identical
-                shutil.rmtree(tmp, ignore_errors=True)
-        self._remember(job)
-        return final / "executed.ipynb"
-
-    def _remember(self, job: NotebookJob) -> None:
-        self.index.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.index / f"{job.name}.json", json.dumps(job.inputs, sort_keys=True))
-
-    def last_inputs(self, name: str) -> dict[str, Any] | None:
-        try:
-            return json.loads((self.index / f"{name}.json").read_text())
-        except (OSError, ValueError):
-            return None
-
-    def sweep(self) -> None:
-        """Remove temp folders left by interrupted writes (never reused: not named by key)."""
-        sweep_dead(self.dir, ".tmp-")
-
-
-# --- running papermill ------------------------------------------------------------------
-
-
-def kernel_env(project_root: Path, state_dir: Path, extra: dict[str, str]) -> dict[str, str]:
-    """Environment for kernels: this project's code first, a kernelspec pinned to this Python."""
-    spec_dir = state_dir / "jupyter" / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (brief)",
-        "language": "python",
-    }
-    spec_file = spec_dir / "kernel.json"
-    text = json.dumps(spec, indent=1)
-    if not spec_file.is_file() or spec_file.read_text() != text:
-        spec_file.write_text(text)
-    pythonpath = os.pathsep.join(
-        p for p in [str(project_root / "src"), os.environ.get("PYTHONPATH", "")] if p
-    )
-    jupyter_path = os.pathsep.join(
-        p for p in [str(state_dir / "jupyter"), os.environ.get("JUPYTER_PATH", "")] if p
-    )
-    return {
-        "PYTHONPATH": pythonpath,
-        "JUPYTER_PATH": jupyter_path,
-        "PYTHONHASHSEED": "0",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        **extra,
-    }
-
-
-# One kernel per worker process, reused for every notebook that worker runs in this render.
-_worker_kernel: Any = None
-
-
-def _shutdown_kernel(km: Any) -> None:
-    from jupyter_core.utils import run_sync
-
-    with contextlib.suppress(Exception):
-        run_sync(km.shutdown_kernel)(now=True)
-
-
-def _fresh_kernel(cwd: str) -> tuple[Any, bool]:
-    """This worker's kernel with an empty namespace; starts one only when there is none.
-
-    Starting a kernel and importing pandas and altair cost more than most notebooks' own
-    work, so a worker keeps its kernel between notebooks and resets IPython (namespace,
-    history, execution count) before each: every notebook still starts from a blank
-    namespace, and only already-imported modules are shared.
-    """
-    global _worker_kernel
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    started = False
-    km = _worker_kernel
-    if km is None or not run_sync(km.is_alive)():
-        # IPC (Unix sockets) rather than TCP: kernels started at the same moment by two
-        # workers could pick the same free TCP port and one would never answer.
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
-        km.connection_file = tempfile.mktemp(prefix=f"brief-kernel-{os.getpid()}-", suffix=".json")
-        run_sync(km.start_kernel)(cwd=cwd)
-        multiprocessing.util.Finalize(None, _shutdown_kernel, args=(km,), exitpriority=10)
-        _worker_kernel, started = km, True
-    client = km.client()
-    client.start_channels()
-    try:
-        run_sync(client.wait_for_ready)(timeout=120)
-        reply = run_sync(client.execute_interactive)(
-            "get_ipython().reset(new_session=True)", store_history=False, timeout=120
-        )
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError("the kernel could not be reset between notebooks")
-    finally:
-        client.stop_channels()
-    return km, started
-
-
-def _kernel_pid(km: Any) -> int | None:
-    return getattr(getattr(km, "provisioner", None), "pid", None)
-
-
-def _run_papermill(source: str, target: str, params: dict[str, Any], cwd: str) -> dict[str, Any]:
-    """In a worker process: execute one notebook; report the outcome as plain data."""
-    import papermill
-
-    started = time.monotonic()
-    new_kernel = False
-    try:
-        km, new_kernel = _fresh_kernel(cwd)
-        papermill.execute_notebook(
-            source,
-            target,
-            parameters=params,
-            kernel_name=KERNEL_NAME,
-            km=km,
-            progress_bar=False,
-            log_output=False,
-        )
-        return {
-            "ok": True,
-            "seconds": time.monotonic() - started,
-            "kernel_started": new_kernel,
-            "kernel_pid": _kernel_pid(km),
-        }
-    except papermill.PapermillExecutionError as exc:
-        return {
-            "ok": False,
-            "cell_index": exc.cell_index,
-            "ename": exc.ename,
-            "evalue": exc.evalue,
-            "kernel_pid": _kernel_pid(_worker_kernel),
-        }
-    except Exception as exc:  # kernel died, bad notebook JSON, ...
-        return {"ok": False, "cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
-
-
-def _worker_init(env: dict[str, str], log: str) -> None:
-    # Own process group: an interrupted render kills the worker *and* its kernel together.
-    os.setsid()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update(env)
-    # Kernels chatter on stderr (transport warnings); keep it in a log, not the progress.
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
-_VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+# --- executed notebooks -----------------------------------------------------------------
 
 
 def add_static_charts(nb: dict[str, Any]) -> int:
@@ -324,116 +285,195 @@ def add_static_charts(nb: dict[str, Any]) -> int:
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            spec_key = next((k for k in data if _VEGALITE_MIME.match(k)), None)
-            if spec_key is None or "image/svg+xml" in data:
+            spec_key = next((k for k in data if protocol.VEGALITE_MIME_RE.match(k)), None)
+            if spec_key is None or protocol.SVG_MIME in data:
                 continue
             import vl_convert as vlc
 
             spec = data[spec_key]
-            data["image/svg+xml"] = vlc.vegalite_to_svg(
+            data[protocol.SVG_MIME] = vlc.vegalite_to_svg(
                 json.loads(spec) if isinstance(spec, str) else spec
             )
             added += 1
     return added
 
 
-def normalize_executed(path: Path) -> None:
-    """Remove what papermill adds that changes between identical runs (times, paths, ids)."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def _output_size(output: dict[str, Any]) -> int:
+    return len(json.dumps(output, ensure_ascii=False).encode("utf-8"))
+
+
+def cap_outputs(nb: dict[str, Any], name: str, limit_mb: float, warn: Warn) -> None:
+    """Replace any output larger than the limit by a short note, with a warning."""
+    limit = int(limit_mb * 1024 * 1024)
+    for number, cell in enumerate(_author_cells(nb), start=1):
+        for index, output in enumerate(cell.get("outputs", [])):
+            size = _output_size(output)
+            if size <= limit:
+                continue
+            note = (
+                f"[an output of {size / 1048576:.1f} MB was left out: over the "
+                f"{limit_mb:g} MB limit ([tool.brief] max_output_mb)]"
+            )
+            cell["outputs"][index] = {
+                "output_type": "display_data",
+                "data": {"text/plain": note, "text/markdown": f"*{note}*"},
+                "metadata": {},
+            }
+            warn(f"notebook {name}, cell {number}: {note[1:-1]}")
+
+
+def _author_cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells as the author counts them (papermill's inserted cells left out)."""
+    skip = {protocol.INJECTED_TAG, protocol.ERROR_TAG}
+    return [c for c in nb.get("cells", []) if not skip & set(protocol.cell_tags(c))]
+
+
+def normalize_executed(text: str, name: str, *, max_output_mb: float, warn: Warn) -> str:
+    """Remove what papermill adds that changes between identical runs (times, paths, ids);
+    cap oversized outputs; add the static charts."""
+    nb = json.loads(text)
+    cap_outputs(nb, name, max_output_mb, warn)
     add_static_charts(nb)
     meta = nb.get("metadata", {}).get("papermill", {})
     nb["metadata"]["papermill"] = {"parameters": meta.get("parameters", {})}
     for cell in nb.get("cells", []):
         cell.get("metadata", {}).pop("papermill", None)
         cell.get("metadata", {}).pop("execution", None)
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        if protocol.INJECTED_TAG in protocol.cell_tags(cell):
             cell["id"] = "injected-parameters"
-    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def locate_failure(executed: Path) -> tuple[int | None, str | None]:
-    """The failing cell as the author counts it (1-based in the source notebook) and its label.
-
-    papermill's own index counts the cells it inserts (injected parameters, error banners).
-    """
+def locate_failure(text: str | None, *, running: bool = False) -> tuple[int | None, str | None]:
+    """The failing (or, after a timeout, the running) cell as the author counts it
+    (1-based in the source notebook) and its label."""
     try:
-        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
+        nb = json.loads(text or "")
+    except ValueError:
         return None, None
-    number = 0
-    for cell in cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
-            continue
-        number += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return number, cell_label(cell)
+    for number, cell in enumerate(_author_cells(nb), start=1):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        if (running and status == "running") or (not running and failed):
+            return number, protocol.cell_label(cell)
     return None, None
 
 
-def _kill_groups(leaders: list[int]) -> None:
-    for pid in leaders:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
+# --- running the jobs -------------------------------------------------------------------
 
 
-class Executor:
-    """Runs jobs in `jobs` worker processes; kills workers and kernels when interrupted."""
+def _failure(job: NotebookJob, result: Result, target: Path, timeout: float | None) -> Exception:
+    if result.notebook is not None:
+        target.write_text(result.notebook, encoding="utf-8")
+    number, label = locate_failure(result.notebook, running=result.timed_out)
+    detail = {
+        "ename": result.ename,
+        "evalue": result.evalue,
+        "cell_number": number,
+        "label": label,
+        "timed_out": result.timed_out,
+        "timeout": timeout or 0,
+    }
+    return NotebookFailed(job.name, detail, target)
 
-    def __init__(self, jobs: int, env: dict[str, str], log: Path):
-        # spawn, not fork: the renderer has threads (engine warm-up), and a forked child can
-        # inherit a lock one of them held (e.g. the import lock) and hang.
-        context = multiprocessing.get_context("spawn")
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self.pool = ProcessPoolExecutor(
-            max_workers=max(1, jobs),
-            mp_context=context,
-            initializer=_worker_init,
-            initargs=(env, str(log)),
+
+def run_notebooks(
+    project: Project,
+    data: DataState,
+    todo: list[tuple[NotebookJob, Path]],
+    *,
+    cache: Any,
+    executor: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Any,
+    after_spawn: Callable[[], None] = lambda: None,
+) -> int:
+    """Execute the jobs, store each result in the cache as it arrives; kernel starts.
+
+    Raises NotebookFailed for the first notebook that fails (the executed notebook is
+    written to its target for debugging), after stopping the others.
+    """
+    from brief.executors import Job, make_executor
+
+    total = len(todo)
+    timeout = float(project.config.get("cell_timeout", DEFAULT_CELL_TIMEOUT)) or None
+    limit = float(project.config.get("max_output_mb", DEFAULT_MAX_OUTPUT_MB))
+    env = kernel_env(project, data)
+    cwd = str(data.notebooks_dir)
+    jobs = {
+        job.key: Job(
+            key=job.key,
+            name=job.name,
+            notebook=job.source.read_text(encoding="utf-8"),
+            params=job.params,
+            cwd=cwd,
+            env=env,
+            cell_timeout=timeout,
         )
-        self.kernel_starts = 0
-        # Kernels run in sessions of their own (jupyter_client), outside the workers' groups.
-        self.kernel_pids: set[int] = set()
+        for job, _target in todo
+    }
+    targets = {job.key: (job, target) for job, target in todo}
+    count = min(workers, total)
+    progress.line(f"executing {total} notebook(s) with {count} worker(s) ({executor})")
+    runner = make_executor(
+        executor,
+        workers=count,
+        state_dir=project.state_dir,
+        scheduler=scheduler,
+        warm={"env": env, "cwd": cwd},
+    )
+    after_spawn()
+    finished = 0
 
-    def run(
-        self,
-        todo: list[tuple[NotebookJob, Path]],
-        cwd: Path,
-        on_done: Callable[[NotebookJob, float], None],
-    ) -> None:
-        """Execute each job into its target path; raise NotebookFailed on the first failure."""
-        started: dict[Future, tuple[NotebookJob, Path]] = {}
-        for job, target in todo:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            future = self.pool.submit(
-                _run_papermill, str(job.source), str(target), job.params, str(cwd)
-            )
-            started[future] = (job, target)
-        pending = set(started)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job, target = started[future]
-                result = future.result()
-                if result.get("kernel_pid"):
-                    self.kernel_pids.add(result["kernel_pid"])
-                if not result["ok"]:
-                    for other in pending:
-                        other.cancel()
-                    result["cell_number"], result["label"] = locate_failure(target)
-                    raise NotebookFailed(job.name, result, target)
-                self.kernel_starts += result["kernel_started"]
-                normalize_executed(target)
-                on_done(job, result["seconds"])
+    def on_result(job: Job, result: Result) -> None:
+        nonlocal finished
+        planned, target = targets[job.key]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not result.ok or result.notebook is None:
+            raise _failure(planned, result, target, timeout)
+        text = normalize_executed(
+            result.notebook, job.name, max_output_mb=limit, warn=progress.warn
+        )
+        cache.put(planned.inputs, job.name, text)
+        finished += 1
+        progress.step(f"  [{finished}/{total}] {job.name} executed in {result.seconds:.1f}s")
 
-    def kill(self) -> None:
-        """Stop every worker and the kernels they started (their whole process groups)."""
-        groups = [p.pid for p in list(getattr(self.pool, "_processes", {}).values())]
-        _kill_groups([*groups, *self.kernel_pids])
-        self.pool.shutdown(wait=False, cancel_futures=True)
+    def on_wait(running: list[Job], seconds: float) -> None:
+        names = ", ".join(sorted(j.name for j in running))
+        progress.line(f"  still executing after {seconds:.0f}s: {names}")
 
-    def close(self) -> None:
-        """Let workers shut their kernels down; then make sure no process of theirs remains."""
-        groups = list(getattr(self.pool, "_processes", {}) or {})
-        self.pool.shutdown(wait=True)
-        _kill_groups([*groups, *self.kernel_pids])
+    try:
+        runner.run(list(jobs.values()), on_result, on_wait, heartbeat=HEARTBEAT)
+    except BaseException:
+        runner.kill()
+        raise
+    finally:
+        runner.close()
+    progress.line(f"{total} notebook(s) executed in {runner.kernel_starts} kernel(s)")
+    return runner.kernel_starts
+
+
+HEARTBEAT = float(os.environ.get("BRIEF_HEARTBEAT", "10"))  # seconds between "still executing"
+
+
+def state_problem(exc: OSError, state_dir: Path) -> Exception | None:
+    """An OSError in the working state (.brief/) as a one-paragraph message, else None."""
+    from brief.editions.publishing import PublishError
+
+    where = Path(exc.filename) if exc.filename else None
+    if where is None or not where.is_relative_to(state_dir):
+        return None
+    import errno
+
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EDQUOT: "the disk quota is exhausted",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return PublishError(
+        f"cannot write the working state in {state_dir} ({reason}: {where}); nothing was "
+        "published and earlier editions are intact. Free space or make the folder writable "
+        "(`brief clean` empties it)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -60,10 +61,7 @@ def sweep_dead(parent: Path, prefix: str) -> int:
             continue
         if (path / KEEP_MARKER).exists():
             continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        remove_tree(path)
         removed += 1
     return removed
 
@@ -83,3 +81,40 @@ def read_json_object(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"{path.name} is not a JSON object")
     return value
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder even where a read-only snapshot made its sub-folders unwritable."""
+
+    def writable_then_retry(function, name, _exc) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(Path(name).parent, 0o755)
+            os.chmod(name, 0o755)
+            function(name)
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onerror=writable_then_retry)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def read_only_copy(
+    source: Path, target: Path, files: list[Path], *, lock_folders: bool = True
+) -> list[Path]:
+    """Copy `files` (under `source`) into `target`, read-only; returns the copies.
+
+    The renderer hashes the copies, validates them and hands them to the kernels, so every
+    reader sees exactly the bytes the cache keys were computed from, whatever happens to
+    the originals meanwhile.
+    """
+    copies = []
+    for path in files:
+        copy = target / path.relative_to(source)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o444)
+        copies.append(copy)
+    target.mkdir(parents=True, exist_ok=True)
+    for folder in sorted({c.parent for c in copies} | {target}, reverse=True):
+        os.chmod(folder, 0o555 if lock_folders else 0o755)
+    return copies

@@ -48,5 +48,11 @@ class Progress:
         else:
             self.line(text)
 
+    def warn(self, text: str) -> None:
+        """A warning: always shown (quiet too), on its own line."""
+        self._clear()
+        self.stream.write(f"warning: {text}\n")
+        self.stream.flush()
+
     def done(self) -> None:
         self._clear()

@@ -205,10 +205,12 @@ def test_a_failing_notebook_names_notebook_cell_and_exception_and_publishes_noth
 
 
 def test_an_interrupted_render_leaves_no_edition_and_no_cache_entry(tiny):
-    # 01_count sleeps so the render is surely mid-execution when the signal arrives.
+    # 01_count says it started (a file in its working folder) and sleeps, so the render is
+    # surely mid-execution when the signal arrives.
     path = tiny / "notebooks" / "01_count.ipynb"
     nb = json.loads(path.read_text())
-    nb["cells"][1]["source"] = "import time\ntime.sleep(30)\n" + "".join(nb["cells"][1]["source"])
+    started = "open('started', 'w').close()\nimport time\ntime.sleep(30)\n"
+    nb["cells"][1]["source"] = started + "".join(nb["cells"][1]["source"])
     path.write_text(json.dumps(nb))
     process = subprocess.Popen(
         [sys.executable, "-m", "brief.cli", "render", "--project", str(tiny)],
@@ -218,7 +220,7 @@ def test_an_interrupted_render_leaves_no_edition_and_no_cache_entry(tiny):
         cwd=tiny,
     )
     deadline = time.monotonic() + 60
-    while not list((tiny / ".brief" / "build").glob("build-*/notebooks/01_count.ipynb")):
+    while not list((tiny / ".brief" / "build").glob("run-*/notebooks/started")):
         assert time.monotonic() < deadline, "the render never started executing"
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
@@ -231,7 +233,7 @@ def test_an_interrupted_render_leaves_no_edition_and_no_cache_entry(tiny):
         assert json.loads(entry.read_text())["metadata"]["papermill"]["parameters"].keys() != {
             "as_of"
         }
-    assert not list((tiny / ".brief" / "build").glob("build-*"))
+    assert not list((tiny / ".brief" / "build").glob("*-*"))  # no build, no snapshot
     time.sleep(0.5)
     assert not _kernels_of(tiny), "a kernel outlived the interrupted render"
     path.write_text(path.read_text().replace("time.sleep(30)", "time.sleep(0)"))
@@ -248,7 +250,8 @@ def _kernels_of(project: Path) -> list[str]:
                 env = (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if "ipykernel_launcher" in cmd and str(project).encode() in env:
+            kernel = "brief.executors.launcher" in cmd or "ipykernel" in cmd
+            if kernel and str(project).encode() in env:
                 found.append(cmd)
     return found
 

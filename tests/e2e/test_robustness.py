@@ -82,7 +82,8 @@ def kernels_of(project: Path) -> list[str]:
             env = (proc / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if "ipykernel" in cmd and marker in env:
+        kernel = "brief.executors.launcher" in cmd or "ipykernel" in cmd
+        if kernel and marker in env:
             found.append(f"{proc.name}: {cmd}")
     return found
 

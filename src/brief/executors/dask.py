@@ -1,0 +1,105 @@
+"""The Dask executor: notebooks run on the workers of a Dask distributed cluster.
+
+Optional: `pip install '.[dask]'`, then `brief render --executor dask --scheduler ADDRESS`.
+Jobs and results are plain data, so only the kernels' working folder and the data snapshot
+must be reachable from the workers at the same path (a shared file system, or a cluster on
+this machine). Each worker process keeps one kernel (jobs in one worker process run one at
+a time); the kernels are shut down when the render ends. The cache is written by the
+renderer only, whole entries renamed into place, so concurrent renders stay correct.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from brief.executors import ExecutorUnavailable, Job, OnResult, OnWait, Result
+from brief.executors import kernel as worker_side
+
+_one_at_a_time = threading.Lock()  # per worker process: its one kernel runs one notebook
+
+
+def _run(job: Job) -> Result:
+    with _one_at_a_time:
+        return worker_side.run_notebook(job)
+
+
+def _shutdown() -> None:
+    worker_side.shutdown_kernel()
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, *, workers: int, state_dir: Path, scheduler: str | None = None, **_: Any):
+        try:
+            import distributed
+        except ImportError:
+            raise ExecutorUnavailable(
+                "the dask executor needs Dask distributed: pip install '.[dask]'"
+            ) from None
+        if not scheduler:
+            raise ExecutorUnavailable("--executor dask needs --scheduler ADDRESS (host:port)")
+        self._distributed = distributed
+        try:
+            self.client = distributed.Client(scheduler, timeout=30, set_as_default=False)
+        except OSError as exc:
+            raise ExecutorUnavailable(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+            ) from None
+        self.kernel_starts = 0
+        self._futures: list[Any] = []
+
+    def run(
+        self,
+        jobs: list[Job],
+        on_result: OnResult,
+        on_wait: OnWait | None = None,
+        heartbeat: float = 10.0,
+    ) -> dict[str, Result]:
+        distributed = self._distributed
+        futures = {
+            self.client.submit(_run, job, key=f"brief-{job.key}-{time.time_ns()}", pure=False): job
+            for job in jobs
+        }
+        self._futures = list(futures)
+        results: dict[str, Result] = {}
+        pending = set(futures)
+        t0 = time.monotonic()
+        try:
+            while pending:
+                try:
+                    done, pending = distributed.wait(
+                        pending, timeout=heartbeat, return_when="FIRST_COMPLETED"
+                    )
+                except TimeoutError:
+                    if on_wait is not None:
+                        on_wait([futures[f] for f in pending], time.monotonic() - t0)
+                    continue
+                for future in done:
+                    job, result = futures[future], future.result()
+                    self.kernel_starts += result.kernel_started
+                    results[job.key] = result
+                    on_result(job, result)
+        except BaseException:
+            self.client.cancel(list(pending), force=True)
+            raise
+        return results
+
+    def kill(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):
+            self.client.cancel(self._futures, force=True)
+            self.client.run(_shutdown)  # a running notebook ends when its kernel goes
+        with contextlib.suppress(Exception):
+            self.client.close()
+
+    def close(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):
+            self.client.run(_shutdown)
+        self.client.close()

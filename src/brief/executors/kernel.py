@@ -1,0 +1,187 @@
+"""The worker side of every executor: one Jupyter kernel per worker, reused, reset.
+
+Starting a kernel and importing the subject's heavy modules cost more than most notebooks'
+own work, so a worker keeps one kernel for the notebooks it runs and resets IPython
+(namespace, history, execution count, working folder) before each: every notebook starts
+from a blank namespace, and only already-imported modules are shared. A kernel started
+for another environment (another render's data snapshot) is replaced.
+
+Kernels and workers die with their parent: Linux's parent-death signal (prctl) where the
+parent is a process's main thread, and a watchdog on the parent pid everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import multiprocessing.util
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from brief.executors import Job, Result
+from brief.hashing import value_sha256
+
+KERNEL_NAME = "python3"
+PDEATHSIG_ENV = "BRIEF_KERNEL_PDEATHSIG"  # "1": the kernel's parent spawned it in its main thread
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(use_signal: bool = True) -> None:
+    """Exit when the parent process goes (kill -9 included): no orphan outlives a render."""
+    parent = os.getppid()
+    if use_signal and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent or parent == 1:  # the parent died before the signal was set
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def kernel_spec(state_dir: Path) -> Path:
+    """A kernelspec pinned to this Python whose kernels die with their worker; its folder."""
+    spec_dir = state_dir / "jupyter" / "kernels" / KERNEL_NAME
+    spec = {
+        "argv": [sys.executable, "-m", "brief.executors.launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (brief)",
+        "language": "python",
+    }
+    text = json.dumps(spec, indent=1)
+    spec_file = spec_dir / "kernel.json"
+    with contextlib.suppress(OSError):
+        if spec_file.read_text(encoding="utf-8") == text:
+            return state_dir / "jupyter"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    from brief.fsutil import atomic_write
+
+    atomic_write(spec_file, text)
+    return state_dir / "jupyter"
+
+
+class _Kernel:
+    """This worker's kernel and what it was started for."""
+
+    manager: Any = None
+    identity: str = ""
+    unreported = False  # started, and no result has said so yet
+
+
+def _shutdown(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    with contextlib.suppress(Exception):
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def shutdown_kernel() -> None:
+    if _Kernel.manager is not None:
+        _shutdown(_Kernel.manager)
+    _Kernel.manager, _Kernel.identity = None, ""
+
+
+def _kernel_for(job: Job) -> tuple[Any, bool]:
+    """A kernel started for this job's environment and folder, reset to a blank namespace."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    identity = value_sha256([job.env, job.cwd])
+    km = _Kernel.manager
+    if km is not None and (_Kernel.identity != identity or not run_sync(km.is_alive)()):
+        shutdown_kernel()
+        km = None
+    if km is None:
+        # IPC (Unix sockets) rather than TCP: kernels started at the same moment by two
+        # workers could pick the same free TCP port and one would never answer.
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+        folder = tempfile.mkdtemp(prefix=f"brief-kernel-{os.getpid()}-")
+        km.connection_file = os.path.join(folder, "kernel.json")
+        env = {**os.environ, **job.env}
+        run_sync(km.start_kernel)(cwd=job.cwd, env=env)
+        multiprocessing.util.Finalize(None, _shutdown, args=(km,), exitpriority=10)
+        _Kernel.manager, _Kernel.identity, _Kernel.unreported = km, identity, True
+    client = km.client()
+    client.start_channels()
+    reset = (
+        "get_ipython().reset(new_session=True)\n"
+        f"__import__('os').chdir({job.cwd!r})"  # a notebook's chdir must not leak to the next
+    )
+    try:
+        run_sync(client.wait_for_ready)(timeout=120)
+        reply = run_sync(client.execute_interactive)(reset, store_history=False, timeout=120)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not be reset between notebooks")
+    finally:
+        client.stop_channels()
+    started, _Kernel.unreported = _Kernel.unreported, False
+    return km, started
+
+
+def _kernel_pid(km: Any) -> int | None:
+    return getattr(getattr(km, "provisioner", None), "pid", None)
+
+
+def running_cell(nb_text: str | None) -> int | None:
+    """The 0-based index (in the executed notebook) of the cell papermill marked running."""
+    if not nb_text:
+        return None
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        for index, cell in enumerate(json.loads(nb_text)["cells"]):
+            if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+                return index
+    return None
+
+
+def run_notebook(job: Job) -> Result:
+    """Execute one notebook in this worker's kernel; the outcome as plain data."""
+    import nbformat
+    import papermill
+    from nbclient.exceptions import CellTimeoutError
+
+    started = time.monotonic()
+    folder = tempfile.mkdtemp(prefix="brief-run-")
+    target = os.path.join(folder, job.name)
+    worker = f"{os.uname().nodename}:{os.getpid()}"
+    result = Result(ok=False, worker=worker)
+    try:
+        km, result.kernel_started = _kernel_for(job)
+        result.kernel_pid = _kernel_pid(km)
+        papermill.execute_notebook(
+            nbformat.reads(job.notebook, as_version=4),
+            target,
+            parameters=job.params,
+            kernel_name=KERNEL_NAME,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=job.cell_timeout,
+        )
+        result.ok = True
+    except papermill.PapermillExecutionError as exc:
+        result.ename, result.evalue = exc.ename, exc.evalue
+    except CellTimeoutError as exc:
+        result.ename, result.evalue, result.timed_out = "CellTimeoutError", str(exc), True
+        shutdown_kernel()  # it is still busy with the cell: never reuse it
+    except Exception as exc:  # the kernel died, the notebook is not valid, ...
+        result.ename, result.evalue = type(exc).__name__, str(exc)
+        shutdown_kernel()
+    finally:
+        with contextlib.suppress(OSError):
+            result.notebook = Path(target).read_text(encoding="utf-8")
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+            os.rmdir(folder)
+    result.seconds = time.monotonic() - started
+    return result

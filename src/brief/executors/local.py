@@ -1,0 +1,198 @@
+"""The local executor: worker processes on this machine, one kernel each.
+
+Workers are spawned (not forked: the renderer has threads, and a forked child can inherit
+a lock one of them held), run in process groups of their own, and die with the renderer
+(parent-death signal and a watchdog); their kernels die with them. Each worker records its
+pid and its kernel's in the state folder, so a render that finds the records of a renderer
+that no longer runs kills whatever of it is still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from brief.executors import Job, OnResult, OnWait, Result
+from brief.executors import kernel as worker_side
+from brief.fsutil import owned_tempdir, remove_tree
+
+RECORDS_PREFIX = "procs-"
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22: start time in clock ticks
+
+
+def _record(records: Path, pid: int) -> None:
+    with contextlib.suppress(OSError):
+        (records / str(pid)).write_text(_start_time(pid) or "", encoding="utf-8")
+
+
+def reap_leftovers(state_dir: Path) -> int:
+    """Kill the workers and kernels of renderers that died without cleaning up."""
+    from brief.fsutil import _alive
+
+    killed = 0
+    parent = state_dir / "run"
+    for folder in parent.glob(f"{RECORDS_PREFIX}*") if parent.is_dir() else []:
+        owner = folder.name[len(RECORDS_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and (int(owner) == os.getpid() or _alive(int(owner))):
+            continue
+        for record in folder.iterdir():
+            if not record.name.isdigit():
+                continue
+            pid = int(record.name)
+            started = record.read_text(encoding="utf-8").strip()
+            if started and _start_time(pid) == started:  # the same process, not a reused pid
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+                killed += 1
+        remove_tree(folder)
+    return killed
+
+
+_records: Path | None = None
+
+
+def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
+    global _records
+    os.setsid()  # own process group: the renderer kills a worker and its kernel together
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    worker_side.die_with_parent()
+    os.environ[worker_side.PDEATHSIG_ENV] = "1"  # this worker starts kernels in its main thread
+    # Nothing of a worker or its kernel may hold the caller's terminal or pipe open.
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.close(null)
+    _records = Path(records)
+    _record(_records, os.getpid())
+    if warm:  # start the kernel and its heavy imports before the first notebook arrives
+        with contextlib.suppress(Exception):
+            _warm(Job(key="", name="warm-up", notebook="", params={}, **warm))
+
+
+def _warm(job: Job) -> None:
+    from jupyter_core.utils import run_sync
+
+    km, _ = worker_side._kernel_for(job)
+    worker_side._Kernel.unreported = True  # the first notebook's result reports this start
+    _remember_kernel(km)
+    imports = job.env.get("BRIEF_PRELOAD", "")
+    if imports:
+        client = km.client()
+        client.start_channels()
+        try:
+            code = "\n".join(f"import {name}" for name in imports.split(",") if name)
+            run_sync(client.execute_interactive)(code, store_history=False, timeout=300)
+        finally:
+            client.stop_channels()
+
+
+def _remember_kernel(km: Any) -> None:
+    pid = worker_side._kernel_pid(km)
+    if pid and _records is not None:
+        _record(_records, pid)
+
+
+def _run(job: Job) -> Result:
+    result = worker_side.run_notebook(job)
+    if result.kernel_started and _records is not None and result.kernel_pid:
+        _record(_records, result.kernel_pid)
+    return result
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def _kill_groups(leaders: list[int]) -> None:
+    for pid in leaders:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+class LocalExecutor:
+    name = "local"
+
+    def __init__(
+        self, *, workers: int, state_dir: Path, warm: dict[str, Any] | None = None, **_: Any
+    ):
+        log = state_dir / "logs" / "kernels.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.records = owned_tempdir(state_dir / "run", RECORDS_PREFIX)
+        self.pool = ProcessPoolExecutor(
+            max_workers=max(1, workers),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(str(log), str(self.records), warm),
+        )
+        self.kernel_starts = 0
+        self.kernel_pids: set[int] = set()
+        self.worker_pids: set[int] = set()
+        # Spawn every worker now, so that their start (and kernel warm-up) overlaps the
+        # renderer's own work instead of waiting for the first notebook.
+        self._pings = [self.pool.submit(_ping) for _ in range(max(1, workers))]
+
+    def run(
+        self,
+        jobs: list[Job],
+        on_result: OnResult,
+        on_wait: OnWait | None = None,
+        heartbeat: float = 10.0,
+    ) -> dict[str, Result]:
+        started: dict[Future, Job] = {self.pool.submit(_run, job): job for job in jobs}
+        results: dict[str, Result] = {}
+        pending = set(started)
+        t0 = time.monotonic()
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=heartbeat, return_when=FIRST_COMPLETED)
+                if not done and on_wait is not None:
+                    on_wait([started[f] for f in pending], time.monotonic() - t0)
+                for future in done:
+                    job, result = started[future], future.result()
+                    if result.kernel_pid:
+                        self.kernel_pids.add(result.kernel_pid)
+                    self.kernel_starts += result.kernel_started
+                    results[job.key] = result
+                    on_result(job, result)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        return results
+
+    def _groups(self) -> list[int]:
+        return [p.pid for p in list((getattr(self.pool, "_processes", None) or {}).values())]
+
+    def kill(self) -> None:
+        self._killed = True
+        _kill_groups([*self._groups(), *self.kernel_pids])
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        remove_tree(self.records)
+
+    def close(self) -> None:
+        """Let workers shut their kernels down; then make sure no process of theirs remains."""
+        if getattr(self, "_killed", False):
+            return
+        groups = self._groups()
+        self.pool.shutdown(wait=True)  # each worker shuts its kernel down as it exits
+        _kill_groups([*groups, *self.kernel_pids])
+        remove_tree(self.records)
