@@ -23,6 +23,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,15 @@ def publish_lock(output_dir: Path) -> FileLock:
 
 # --- journals -----------------------------------------------------------------------------
 
+PAUSE_ENV = "BRIEF_TEST_PAUSE_AT"  # tests stop a real run at one step, to kill it there
+
+
+def _step(name: str, folder: Path) -> None:
+    """A named instant of a swap; with BRIEF_TEST_PAUSE_AT=name, wait there to be killed."""
+    if os.environ.get(PAUSE_ENV) == name:
+        (folder / f".paused-{name}").write_text(str(os.getpid()), encoding="utf-8")
+        time.sleep(600)
+
 
 def _journal(parent: Path, name: str) -> Path:
     return parent / f"{JOURNAL_PREFIX}{name}.json"
@@ -133,11 +143,14 @@ def replace_draft(staging: Path, final: Path) -> None:
     atomic_write(
         journal, json.dumps({"kind": "swap", "staging": staging.name, "edition": final.name})
     )
+    _step("journal-written", parent)
     if final.exists():
         if parked.exists():
             shutil.rmtree(parked)
         os.rename(final, parked)
+    _step("old-parked", parent)
     os.rename(staging, final)
+    _step("new-in-place", parent)
     journal.unlink()
     shutil.rmtree(parked, ignore_errors=True)
 
@@ -152,8 +165,11 @@ def publish_official(staging: Path, final: Path) -> None:
         journal, json.dumps({"kind": "publish", "staging": staging.name, "edition": final.name})
     )
     make_read_only(staging)
+    _step("publish-journal-written", output_dir)
     os.rename(staging, final)
+    _step("published-unlisted", output_dir)
     list_official(output_dir, final.name)
+    _step("listed-before-archive", output_dir)
     journal.unlink()
 
 
