@@ -65,6 +65,7 @@ __all__ = [
     "as_of_view",
     "available_from",
     "check_data",
+    "coverage_window",
     "data_checksums",
     "data_fingerprint",
     "latest_publication_date",
@@ -415,6 +416,21 @@ def available_from(frame: pd.DataFrame, sources: dict[str, dict]) -> pd.Series:
         index=frame.index,
         dtype="datetime64[ns]",
     )
+
+
+def coverage_window(tables: Tables, *partners: str) -> tuple[dt.date, dt.date] | None:
+    """The period over which the exchange records of all `partners` are complete.
+
+    From the latest of their coverage dates to the date the events table is current to
+    (in a view: capped at `as_of`); None when a partner has no complete record or the
+    window is empty. Compare exchange counts of partners only inside it.
+    """
+    starts = [tables.coverage.get(p) for p in partners]
+    end = tables.current_to.get("events")
+    if not partners or end is None or any(s is None for s in starts):
+        return None
+    start = max(s for s in starts if s is not None)
+    return (start, end) if start <= end else None
 
 
 def references_as_of(
