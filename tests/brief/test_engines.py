@@ -705,3 +705,25 @@ def test_a_failed_assembly_keeps_its_build_folder_with_the_reason(tmp_path):
     assert str(kept[0]) in done.stderr  # the message names the folder it kept
     assert "no-such-label" in (kept[0] / ".keep").read_text(encoding="utf-8")
     assert (kept[0] / "brief.qmd").is_file() and (kept[0] / "notebooks").is_dir()
+
+
+@pytest.mark.slow
+def test_an_edition_from_the_builtin_engine_is_up_to_date_when_quarto_appears(tmp_path):
+    """The engine is not part of an edition's identity: a fresh clone on a machine with
+    Quarto (`auto` picks it) finds the shipped edition up to date instead of refusing it."""
+    from tests.support.cli import brief, last_line, tiny_project
+
+    project = tiny_project(tmp_path)
+    first = brief(project, "render", "--engine", "builtin")
+    assert first.returncode == 0, first.stderr
+    bin_dir, log = tmp_path / "bin", tmp_path / "bin" / "calls.log"
+    bin_dir.mkdir()
+    exe = bin_dir / "quarto"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{STAND_IN}" "$@"\n', encoding="utf-8")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "QUARTO_LOG": str(log)}
+    again = brief(project, "render", env=env)  # engine auto: Quarto is on PATH now
+    assert again.returncode == 0, again.stderr
+    assert last_line(again.stdout) == last_line(first.stdout)
+    assert "up to date" in again.stdout + again.stderr
+    assert not log.exists(), "Quarto was asked to render an edition that was up to date"
