@@ -33,32 +33,46 @@ def _level_rank(level: Any) -> int:
 
 
 def group_trips(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per trip: the summit row if the trip has one, else its first row."""
+    """One row per trip: the summit row if the trip has one, else its first row.
+
+    The trip's `level` is its highest row's; `rows` says how many rows it had.
+    """
     if rows.empty:
         return rows.assign(rows=pd.Series(dtype=int))
     trip = rows["trip_id"] if "trip_id" in rows.columns else pd.Series("", index=rows.index)
     key = trip.where(trip != "", "row:" + rows["event_id"].astype(str))
-    out = []
-    for _, group in rows.groupby(key, sort=False):
-        group = group.sort_values("when", kind="stable")
-        summits = group[group["event_type"] == "summit"]
-        lead = (summits if not summits.empty else group).iloc[0].copy()
-        if "level" in group.columns:
-            lead["level"] = max(group["level"], key=_level_rank)
-        lead["rows"] = len(group)
-        out.append(lead)
-    frame = pd.DataFrame(out)
-    return frame.sort_values(["when", "event_id"], kind="stable").reset_index(drop=True)
+    order = rows.assign(_key=key, _lead=(rows["event_type"] != "summit").astype(int)).sort_values(
+        ["_key", "_lead", "when", "event_id"], kind="stable"
+    )
+    out = order.drop_duplicates("_key").set_index("_key")
+    if "level" in rows.columns:
+        rank = order["level"].map(_level_rank)
+        best = rank.groupby(order["_key"]).max()
+        out["level"] = best.map(lambda r: LEVELS[r] if r >= 0 else "").reindex(out.index)
+    out["rows"] = order.groupby("_key").size().reindex(out.index)
+    out = out.drop(columns="_lead").reset_index(drop=True)
+    return out.sort_values(["when", "event_id"], kind="stable").reset_index(drop=True)
 
 
 def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
-    """Trips (summits and visits) between North Korea and `partner`, one row per trip."""
-    ev = timeline.prepare(events)
-    rows = timeline.between(ev, timeline.SUBJECT, partner)
-    rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
-    rows["partner"] = partner
-    rows["partner_name"] = registry.name(partner)
-    return rows.reset_index(drop=True)
+    """Trips (summits and visits) between North Korea and `partner`, one row per trip.
+
+    Kept per events content and partner (like `timeline.prepare`): every section asks.
+    """
+    key = (timeline.MEMO.key(events), partner)
+    if key not in _TRIPS:
+        ev = timeline.prepare(events)
+        rows = timeline.between(ev, timeline.SUBJECT, partner)
+        rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
+        rows["partner"] = partner
+        rows["partner_name"] = registry.name(partner)
+        if len(_TRIPS) >= 32:
+            _TRIPS.pop(next(iter(_TRIPS)))
+        _TRIPS[key] = rows.reset_index(drop=True)
+    return _TRIPS[key].copy()
+
+
+_TRIPS: dict[tuple[str, str], pd.DataFrame] = {}
 
 
 def in_window(rows: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
