@@ -112,6 +112,9 @@ def make_edition(
     html_text: str | None = None,
     pdf: bool = True,
     extra_manifest: Mapping[str, Any] | None = None,
+    previous: str | None = None,
+    erratum: str | None = None,
+    draft: bool = False,
 ) -> Path:
     """Write one edition folder and return its path.
 
@@ -119,8 +122,10 @@ def make_edition(
     whose value is the default; when omitted, the DEFAULT_PARAMS keys that `params` does not
     override (`as_of` then counts as given explicitly). `built` defaults to noon UTC of
     `as_of`. `extra_manifest` overrides manifest fields (to fabricate odd manifests).
+    `previous` names the edition it was compared with; `erratum` makes it a revision
+    (`<base>.rN` names give the number); `draft` writes it under `output_dir/drafts/`.
     """
-    edition = Path(output_dir) / name
+    edition = Path(output_dir) / ("drafts" if draft else "") / name
     (edition / "notebooks").mkdir(parents=True, exist_ok=True)
     overrides = dict(params or {})
     resolved = {**DEFAULT_PARAMS, **overrides, "as_of": as_of}
@@ -152,6 +157,16 @@ def make_edition(
         "engine": dict(engine or {"name": "builtin", "version": "0.1.0"}),
         "versions": {"python": "3.11.7", "papermill": "2.7.0", "pandoc": "3.9", "typst": "0.15.1"},
         "built": built or f"{as_of}T12:00:00+00:00",
+        "previous": {"edition": previous, "manifest_sha256": fake_sha(previous)}
+        if previous
+        else None,
+        "publication": {
+            "status": "draft" if draft else "official",
+            "base": name.rsplit(".r", 1)[0] if erratum else name,
+            "revision": int(name.rsplit(".r", 1)[1]) if erratum else 1,
+            "erratum": erratum,
+            "published": "" if draft else f"{as_of}T15:30:00+00:00",
+        },
         "files": {rel: sha256(b) for rel, b in sorted(files.items())},
     }
     manifest.update(extra_manifest or {})
