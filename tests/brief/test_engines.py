@@ -727,3 +727,30 @@ def test_an_edition_from_the_builtin_engine_is_up_to_date_when_quarto_appears(tm
     assert last_line(again.stdout) == last_line(first.stdout)
     assert "up to date" in again.stdout + again.stderr
     assert not log.exists(), "Quarto was asked to render an edition that was up to date"
+
+
+def test_a_third_format_is_one_table_entry_and_one_writer(tmp_path, monkeypatch):
+    """The recipe in docs/ARCHITECTURE.md: e.g. Markdown for a newsletter, nothing else."""
+    from brief.engines import SHARED_OPTIONS, OutputFormat, builtin
+
+    markdown = OutputFormat(
+        "markdown",
+        ".md",
+        quarto="gfm",
+        pandoc_writer="gfm",
+        options=SHARED_OPTIONS,
+        mime_order=("text/markdown", "text/plain"),
+    )
+
+    def write_markdown(job: builtin.Job) -> Path:
+        builtin.run_pandoc([*job.pandoc_args(), "--output", job.out.name], job.cfg.root, "md")
+        return job.out
+
+    monkeypatch.setitem(FORMATS, "markdown", markdown)
+    monkeypatch.setitem(builtin.WRITERS, "markdown", write_markdown)
+    done = build(tmp_path / "b")
+    assert list(done.outputs) == ["html", "pdf", "markdown"]
+    text = flat(done.outputs["markdown"].read_text(encoding="utf-8"))
+    assert done.outputs["markdown"].name == "brief.md"
+    assert "Figure 1: Recorded trade by year" in text and "Table 1: Trade summary" in text
+    assert "[Smith 2020, 4](#ref-smith2020)" in text and "Trade of the Northern Neighbour" in text

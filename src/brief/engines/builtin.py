@@ -103,15 +103,16 @@ def vega_bundle() -> str:
     cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
     name = f"vega-bundle-{version('vl-convert-python')}.js"
     cached = Path(cache_dir) / name if cache_dir else None
-    if cached is not None and cached.is_file():
-        bundle = cached.read_text(encoding="utf-8")
+    from brief.cache import read_checked, write_checked
+
+    # A cached bundle carries its digest; a damaged or replaced one is rebuilt, never used.
+    data = read_checked(cached) if cached is not None else None
+    if data is not None:
+        bundle = data.decode("utf-8")
     else:
         bundle = vlc.javascript_bundle()
         if cached is not None:
-            from brief.fsutil import atomic_write
-
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(cached, bundle)
+            write_checked(cached, bundle)
     if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
         raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
     return bundle
@@ -280,8 +281,11 @@ class Job:
     def out(self) -> Path:
         return self.cfg.root / self.fmt.filename(self.cfg.document.stem)
 
-    def pandoc_args(self, template: Path) -> list[str]:
-        args = [self.source.name, "--to", self.fmt.pandoc_writer, "--template", str(template)]
+    def pandoc_args(self, template: Path | None = None) -> list[str]:
+        """pandoc's arguments for this format (`template`: None for pandoc's default)."""
+        args = [self.source.name, "--to", self.fmt.pandoc_writer]
+        if template is not None:
+            args += ["--template", str(template)]
         return [*args, *_common_args(self.options, self.meta_file)]
 
 
