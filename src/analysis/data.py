@@ -841,7 +841,9 @@ def _read_metadata(d: Path, errors: list[DataError]) -> _Meta | None:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        errors.append(DataError(rel, None, None, None, "toml", f"not valid TOML: {exc}"))
+        where = re.search(r"line (\d+)", str(exc))
+        line = int(where.group(1)) if where else None
+        errors.append(DataError(rel, line, None, None, "toml", f"not valid TOML: {exc}"))
         return None
     found = len(errors)
 

@@ -776,3 +776,13 @@ def test_reference_without_issued_date(data_copy: Path):
     errors = check_data(data_copy)
     assert_reported(errors, (REF, starts[1], "issued", None, "issued"))
     assert_reported(errors, (REF, starts[2], "issued", '{"date-parts": [[2024, 13]]}', "issued"))
+
+
+def test_malformed_metadata_names_its_line(data_copy: Path):
+    p = data_copy / "tables.toml"
+    lines = lines_of(p)
+    n = next(i for i, x in enumerate(lines, 1) if x.startswith("trade ="))
+    lines[n - 1] = "trade = "
+    write_lines(p, lines)
+    errors = check_data(data_copy)
+    assert_reported(errors, ("data/tables.toml", n, None, None, "toml"))
