@@ -185,8 +185,7 @@ class Renderer:
                 "data": data.checksums,
                 "notebooks": sources,
                 "code": {"subject": shared["code"], "lock": shared["lock"], **document},
-                "engine": {"name": engine},
-            }
+            }  # no engine: an edition is what its inputs say (docs/ARCHITECTURE.md, Engines)
             as_of = str(resolved.values.get(self.project.date_key) or "")
             to, identity = release.target(
                 self.catalogue, name, as_of, identity, official=self.official, erratum=self.erratum
@@ -344,8 +343,8 @@ class Renderer:
 
         staging = publish.new_staging(plan.final.parent)
         try:
-            shutil.copyfile(done.html, staging / "brief.html")
-            shutil.copyfile(done.pdf, staging / "brief.pdf")
+            for path in done.outputs.values():  # one file per output format
+                shutil.copyfile(path, staging / path.name)
             shutil.copytree(nb_dir, staging / "notebooks")
             text = json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
             (staging / "facts.json").write_text(text, encoding="utf-8")
@@ -403,12 +402,15 @@ class Renderer:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
         builds = {p.name: owned_tempdir(self.project.build_root, BUILD_PREFIX) for p in pending}
         keep: set[str] = set()
+        assembling: str | None = None
         written: list[str] = []
         try:
             if pending:
                 self.execute(pending, builds)
             for plan in pending:
+                assembling = plan.name
                 staging = self.assemble(plan, builds[plan.name])
+                assembling = None
                 self.publish(plan, staging)
                 done = "published" if self.official else "draft written"
                 self.progress.line(f"{plan.name}: {done} to {plan.final}")
@@ -416,12 +418,15 @@ class Renderer:
         except KeyboardInterrupt:
             raise RenderInterrupted(written) from None
         except Exception as exc:
+            from brief.engines import AssemblyError
             from brief.execute import NotebookFailed
 
             if isinstance(exc, NotebookFailed):  # keep that build folder for debugging
                 keep |= {n for n, b in builds.items() if b in exc.kept_at.parents}
-                for name in keep:
-                    (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
+            if isinstance(exc, AssemblyError) and assembling:  # so is a failed assembly's
+                keep.add(assembling)
+            for name in keep:
+                (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
             raise
         finally:
             for name, build in builds.items():
@@ -463,6 +468,10 @@ def versions() -> dict[str, str]:
         found["pandoc"] = pypandoc.get_pandoc_version()
     except (ImportError, OSError):
         found["pandoc"] = "not found"
+    if "typst" in found:  # the compiler inside the wheel, beside the binding's own version
+        from brief.engines.builtin import typst_version
+
+        found["typst-py"], found["typst"] = found["typst"], typst_version()
     return found
 
 
