@@ -84,16 +84,23 @@ def scenarios(view: Any, params: Any, a: assessment.Assessment) -> str:
     signs = signposts(view, params, a)
     partner = registry.in_sentence(a.partner)
     blocks = [say("outlook.intro", state=say(f"assessment.state.{a.state}"))]
-    for key in sorted(SCENARIOS, key=lambda k: -odds[k]):
+    ranked = sorted(SCENARIOS, key=lambda k: -odds[k])
+    for key in ranked:
         head = say(
             f"outlook.scenario.{key}.head",
             likelihood=say(f"outlook.icd.{icd_term(odds[key])}"),
         )
         body = fill(f"outlook.scenario.{key}.body", {"partner": partner})
         watch = say("outlook.signposts", items=join(signs[key]))
-        seoul = fill(f"outlook.scenario.{key}.seoul", {"partner": partner})
-        washington = fill(f"outlook.scenario.{key}.washington", {"partner": partner})
-        blocks.append(f"**{head}** {body} {watch}\n\n{seoul} {washington}")
+        blocks.append(f"**{head}** {body} {watch}")
+    # What it means for Seoul and Washington: for the future the indicators favour.
+    lead = ranked[0]
+    blocks.append(
+        " ".join(
+            fill(f"outlook.scenario.{lead}.{who}", {"partner": partner})
+            for who in ("seoul", "washington")
+        )
+    )
     return "\n\n".join(blocks)
 
 

@@ -60,8 +60,11 @@ def test_scenarios_tie_signposts_to_the_open_watch_list_and_the_calendar():
     text = outlook.scenarios(view, params, a)
     blocks = [b for b in text.split("\n\n") if b.startswith("**")]
     assert len(blocks) == 3
+    assert text.split("\n\n")[-1].startswith("If that happens, for Seoul")
     assert blocks[0].startswith("**A deeper chill (likely).**")  # the state leads
     assert "New Yalu River Bridge opens" in text  # an open watch-list step is a signpost
     assert "11 July 2026" in text  # the next shared anniversary after the edition date
-    assert text.count("For Seoul") == 3 and text.count("For Washington") == 3
-    assert not any(ch.isdigit() for ch in text.split("Signposts")[0].split("**")[-1])
+    assert text.count("for Seoul") == 1 and text.count("For Washington") == 1
+    # framing only: no figure in a scenario's description or its consequences
+    bodies = [b.split("**")[2].split("Watch for")[0] for b in blocks]
+    assert not any(ch.isdigit() for part in [*bodies, text.split("\n\n")[-1]] for ch in part)
