@@ -1264,7 +1264,7 @@ def targets(bench: Bench) -> list[Target]:
         if seconds is not None and one:
             add(name, None, seconds <= limit * one, f"{seconds / one:.2f}x ({seconds:.1f} s)")
         else:
-            add(name, unmeasured(bench, "ei"))
+            add(name, unmeasured(bench, "aei"))
     base = _scale(bench, "data", 1)
     for factor, limit, peak, case in ((100, 1.3, 1024, "100"), (2000, None, 2048, "2000/2000")):
         row = _scale(bench, "data", factor)
