@@ -52,6 +52,7 @@ __all__ = [
     "EVENT_TYPES",
     "EXCHANGE_TYPES",
     "LEVELS",
+    "NAMED_AS",
     "PARTNERS",
     "PERIOD_TYPES",
     "SERIES",
@@ -109,6 +110,9 @@ LEVELS = ("leader", "senior", "official")
 EXCHANGE_TYPES = ("summit", "visit")
 #: whether a readout or statement in the row uses the word "denuclearization"
 DENUCLEARIZATION = ("yes", "no")
+#: how the naming source presents a watch indicator: a point to watch, or a friction it
+#: discusses (empty: tracked from the events, not named as either)
+NAMED_AS = ("watch", "friction")
 
 # ------------------------------------------------------------------------------- columns
 EVENTS_COLUMNS = (
@@ -144,7 +148,7 @@ TRADE_COLUMNS = (
     "confidence",
     "notes",
 )
-INDICATOR_COLUMNS = ("indicator_id", "label", "description", "named_by", "order")
+INDICATOR_COLUMNS = ("indicator_id", "label", "description", "named_by", "named_as", "order")
 STATUS_COLUMNS = (
     "indicator_id",
     "effective",

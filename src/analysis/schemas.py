@@ -28,6 +28,7 @@ from analysis.data import (
     EVENT_TYPES,
     EXCHANGE_TYPES,
     LEVELS,
+    NAMED_AS,
     PARTNERS,
     PERIOD_TYPES,
     PRECISIONS,
@@ -378,6 +379,7 @@ def _indicators_schema(sources: dict[str, dict] | None) -> pa.DataFrameSchema:
             "label": _col(_required("label")),
             "description": _col(_required("description")),
             "named_by": _col(_required("named_by"), _source("named_by", sources)),
+            "named_as": _col(_vocab("named_as", NAMED_AS, optional=True)),
             "order": _col(
                 _check(
                     "order:type",

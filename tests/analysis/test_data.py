@@ -629,6 +629,7 @@ CASES: dict[str, Case] = {
     "unknown_signal_partner": _vocab("events.csv", SUMMIT, "signal_partner", "JPN"),
     "unknown_level": _vocab("events.csv", SUMMIT, "level", "minister"),
     "unknown_denuclearization": _vocab("events.csv", SUMMIT, "denuclearization", "maybe"),
+    "unknown_named_as": _vocab("watch_indicators.csv", "kim-visit-china", "named_as", "point"),
     "signal_without_partner": _signal_without_partner,
     "level_rule": _level_rule,
     "trip_actors": _trip_actors,

@@ -163,6 +163,8 @@ def test_march_2025_entry_is_memorial_staff_not_the_first_chinese(tables: Tables
 def test_sejong_names_four_items_workers_are_a_friction(tables: Tables):
     ind = tables.watch_indicators.set_index("indicator_id")
     assert "not one of its four" in ind.loc["nk-workers-china", "description"]
+    sejong = ind[ind["named_by"] == "sejong-2024-11"]
+    assert sorted(sejong["named_as"]) == ["friction", "watch", "watch", "watch", "watch"]
     assert "four" in (paths.data_dir() / "README.md").read_text(encoding="utf-8")
 
 
