@@ -1162,6 +1162,7 @@ def facts(a: Assessment) -> dict[str, Any]:
     return _plain(
         {
             "assessment": {
+                "as_of": a.as_of.isoformat(),
                 "state": a.state,
                 "direction": a.direction,
                 "confidence": a.confidence,
@@ -1186,3 +1187,59 @@ def facts(a: Assessment) -> dict[str, Any]:
 def document_metadata(a: Assessment) -> dict[str, str]:
     """The edition's title and subtitle (contract 5), from the assessment."""
     return {"title": title(a), "subtitle": subtitle(a)}
+
+
+# ------------------------------------------------------------------ what moved, edition to edition
+def _indicator_name(key: str, entry: dict[str, Any]) -> str:
+    if key == "partner":
+        return say("assessment.name.partner", partner=registry.name(entry.get("partner", "RUS")))
+    return say(f"assessment.name.{key}")
+
+
+def what_moved(previous: dict[str, Any], current: dict[str, Any], most: int = 3) -> str:
+    """Prose on what moved the assessment between two editions' facts (for "What changed").
+
+    Reads only the `assessment` entries of two facts.json documents, so the machinery can
+    call it without knowing the subject; returns "" when either edition has no assessment.
+    """
+    old, new = previous.get("assessment"), current.get("assessment")
+    if not old or not new:
+        return ""
+    since = narrative.fmt_date(old["as_of"]) if old.get("as_of") else ""
+    state = {
+        k: say(f"assessment.state.{v}") for k, v in (("old", old["state"]), ("new", new["state"]))
+    }
+    if old["state"] == new["state"]:
+        sentences = [say("assessment.moved.same", state=state["new"], since=since)]
+    else:
+        sentences = [
+            say("assessment.moved.changed", old=state["old"], new=state["new"], since=since)
+        ]
+    shifts = []
+    for key, entry in new.get("indicators", {}).items():
+        before = old.get("indicators", {}).get(key, {})
+        if entry.get("score") is None or before.get("score") is None:
+            continue
+        delta = float(entry["score"]) - float(before["score"])
+        if abs(delta) >= 0.25:
+            shifts.append((abs(delta) * float(entry.get("weight", 0)), key, entry, before, delta))
+    for _, key, entry, before, delta in sorted(shifts, reverse=True)[:most]:
+        sentences.append(
+            say(
+                f"assessment.moved.indicator.{'up' if delta > 0 else 'down'}",
+                name=_indicator_name(key, entry),
+                old=_signed(round(float(before["score"]), 2)),
+                new=_signed(round(float(entry["score"]), 2)),
+            )
+        )
+    if not shifts:
+        sentences.append(say("assessment.moved.no_indicator"))
+    if old.get("confidence") != new.get("confidence"):
+        sentences.append(
+            say(
+                "assessment.moved.confidence",
+                old=say(f"assessment.confidence_word.{old['confidence']}"),
+                new=say(f"assessment.confidence_word.{new['confidence']}"),
+            )
+        )
+    return " ".join(sentences)

@@ -253,3 +253,21 @@ def test_no_calendar_date_decides_anything_in_the_model():
     assert not dated
     assert not re.search(r"\b(date|Timestamp)\((19|20)\d\d", source)
     assert "today" not in source and "now()" not in source
+
+
+def test_what_moved_compares_two_editions_facts():
+    warm = [trip("2026-01-12", "leader"), event("2026-01-05"), event("2026-01-10")]
+    cold = [
+        trip("2025-09-02", "leader"),
+        event("2026-01-04", signal="cooling", kind="test"),
+        event("2026-01-08", signal="cooling"),
+        event("2026-01-14", signal="cooling"),
+    ]
+    before = A.facts(A.assess(tables(warm), params()))
+    after = A.facts(A.assess(tables(cold), params()))
+    text = A.what_moved(before, after)
+    assert text.startswith("The assessment has moved from warming")
+    assert "Friction signals moved toward cooling" in text
+    assert A.what_moved({}, after) == ""
+    same = A.what_moved(after, after)
+    assert same.startswith("The assessment still reads the relationship as cooling")
