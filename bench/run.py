@@ -606,7 +606,7 @@ def quarto_prepare(project_dir: Path, build: Path, raw: dict[str, str]) -> None:
     """A folder a Quarto user would have (untimed): the sources, the clean notebooks, the
     support files the machinery writes at assembly (Vega header, house CSS) as if committed,
     and the edition's parameters as a YAML file for `--execute-params`."""
-    from brief.engines.builtin import write_support_files
+    from brief.engines import builtin
     from brief.engines.config import load_project as load_sources
     from brief.project import load_project
 
@@ -614,7 +614,14 @@ def quarto_prepare(project_dir: Path, build: Path, raw: dict[str, str]) -> None:
     resolved = resolved_params(project, raw)
     shutil.copytree(project.notebooks_dir, build / "notebooks")
     fill_build(project, build)
-    write_support_files(load_sources(build))
+    sources = load_sources(build)
+    builtin.write_support_files(sources)
+    # The engines splice the Vega bundle into the written page; a Quarto user has it in the
+    # header itself, which Quarto then carries through pandoc.
+    header, placeholder = sources.vega_header(), getattr(builtin, "VEGA_PLACEHOLDER", None)
+    if header is not None and placeholder and header.is_file():
+        text = header.read_text(encoding="utf-8")
+        header.write_text(text.replace(placeholder, builtin.vega_bundle()), encoding="utf-8")
     values = {k: str(v) for k, v in resolved.values.items() if v is not None}
     # Quoted strings: Quarto reads the file as YAML and must not turn dates into dates.
     lines = [f"{name}: {json.dumps(value)}" for name, value in values.items()]
