@@ -274,11 +274,14 @@ def test_as_of_announcement_date(tables: Tables):
 
 
 def test_as_of_accepts_date_str_timestamp(tables: Tables):
-    a = as_of_view("2025-09-04", tables=tables)
-    b = as_of_view(dt.date(2025, 9, 4), tables=tables)
-    c = as_of_view(pd.Timestamp("2025-09-04 15:30"), tables=tables)
+    a = as_of_view("2025-09-05", tables=tables)
+    b = as_of_view(dt.date(2025, 9, 5), tables=tables)
+    c = as_of_view(pd.Timestamp("2025-09-05 15:30"), tables=tables)
     assert len(a.events) == len(b.events) == len(c.events)
+    # the summit of 4 Sep is known from KBS's report of Xinhua's readout, dated 5 Sep
     assert "2025-09-04-kim-xi-summit-beijing" in set(c.events["event_id"])
+    before = as_of_view("2025-09-04", tables=tables)
+    assert "2025-09-04-kim-xi-summit-beijing" not in set(before.events["event_id"])
 
 
 def test_as_of_loads_when_no_tables_given():
