@@ -19,7 +19,7 @@ from analysis import charts, narrative, registry, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import say
+from analysis.text import number, say
 
 HIGH_LEVEL = ("summit", "visit")
 CLUSTER_DAYS = 730  # summits closer than two years apart count as one run
@@ -265,7 +265,7 @@ def timeline_title(view: Tables, params: BriefParams) -> str:
     """The finding of the timeline: trips with China, and with the partner where covered."""
     c = in_window(exchanges(view.events, timeline.CHINA), params.start, params.as_of)
     y0, y1 = pd.Timestamp(params.start).year, pd.Timestamp(params.as_of).year
-    china = say("exchanges.trips", n=len(c), count=narrative.number(len(c)))
+    china = say("exchanges.trips", n=len(c), count=number(len(c)))
     window = comparison_window(view, params)
     if window is None or window[0] > pd.Timestamp(params.start):
         return say("exchanges.timeline_title_china", y0=y0, y1=y1, china=china)
@@ -276,7 +276,7 @@ def timeline_title(view: Tables, params: BriefParams) -> str:
         y0=y0,
         y1=y1,
         china=china,
-        other=say("exchanges.trips", n=len(p), count=narrative.number(len(p))),
+        other=say("exchanges.trips", n=len(p), count=number(len(p))),
     )
 
 
@@ -362,10 +362,10 @@ def count_phrase(rows: pd.DataFrame, ministerial: bool = False) -> str:
         return say("exchanges.none")
     parts = []
     if s:
-        parts.append(say("exchanges.summits", n=s, count=narrative.number(s)))
+        parts.append(say("exchanges.summits", n=s, count=number(s)))
     if v:
         key = "exchanges.ministerial" if ministerial else "exchanges.visits"
-        parts.append(say(key, n=v, count=narrative.number(v)))
+        parts.append(say(key, n=v, count=number(v)))
     return join_words(parts)
 
 
@@ -525,7 +525,7 @@ def summit_sentence(events: pd.DataFrame, params: BriefParams) -> str:
     if summits.empty:
         return say("exchanges.summits_none")
     found = runs(summits)
-    total = say("exchanges.kim_xi", n=len(summits), count=narrative.number(len(summits)))
+    total = say("exchanges.kim_xi", n=len(summits), count=number(len(summits)))
     cites = _primary(summits)
     if len(found) == 1 and len(summits) > 1:
         sentence = say(
@@ -543,7 +543,7 @@ def summit_sentence(events: pd.DataFrame, params: BriefParams) -> str:
             parts.append(
                 say(
                     "exchanges.run_many",
-                    count=narrative.number(len(run)),
+                    count=number(len(run)),
                     first=_month(run.iloc[0]),
                     last=_month(run.iloc[-1]),
                 )
@@ -586,7 +586,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     covered[timeline.CHINA] = pd.Timestamp(params.start)  # China's own series: all years
     counts = counts_per_year(view.events, partners, params.start, params.as_of, covered)
     for _, r in counts.iterrows():
-        numbers[f"exchanges.{r['partner']}.trips.{r['year']}"] = {
+        numbers[f"exchanges.{r['partner'].lower()}.trips.{r['year']}"] = {
             "label": f"High-level exchanges with {r['partner_name']} in {r['year']} (trips)",
             "value": int(r["total"]),
             "unit": "count",

@@ -16,8 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.text import say
-
 # Characters that mean something to Markdown (pandoc), HTML or Typst: each is
 # backslash-escaped, which pandoc turns back into the literal character in every writer.
 _SPECIAL = set("\\`*_{}[]<>#+-!|$@~^&")
@@ -124,12 +122,6 @@ def iso(value: Any, precision: str = "day") -> str:
     if precision == "month":
         return f"{day.year:04d}-{day.month:02d}"
     return day.isoformat()
-
-
-def number(n: int) -> str:
-    """A count in running text: one to nine as words (from the catalogue), the rest as digits."""
-    n = int(n)
-    return say(f"common.number.{n}") if 1 <= n <= 9 else fmt_int(n)
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

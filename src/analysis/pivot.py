@@ -17,7 +17,7 @@ from analysis import charts, exchanges, narrative, registry, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import say
+from analysis.text import number, say
 
 RUSSIA = "RUS"
 MILESTONE_TYPES = {
@@ -298,7 +298,7 @@ def leader_sentence(view: Tables, params: BriefParams) -> str:
     parts = [
         say(
             "pivot.leader_part",
-            summits=say("pivot.summits", n=n, count=narrative.number(n)),
+            summits=say("pivot.summits", n=n, count=number(n)),
             partner=name,
         )
         for name, n in sorted(totals.items(), key=lambda kv: -kv[1])
@@ -308,17 +308,17 @@ def leader_sentence(view: Tables, params: BriefParams) -> str:
 
 def _signal_counts(rows: pd.DataFrame) -> str:
     if "signal" not in rows.columns:
-        return say("pivot.signal.any", n=len(rows), count=narrative.number(len(rows)))
+        return say("pivot.signal.any", n=len(rows), count=number(len(rows)))
     parts = []
     for kind in ("warming", "cooling", "neutral"):
         n = int((rows["signal"] == kind).sum())
         if n:
-            parts.append(say(f"pivot.signal.{kind}", n=n, count=narrative.number(n)))
+            parts.append(say(f"pivot.signal.{kind}", n=n, count=number(n)))
     other = len(rows) - sum(
         int((rows["signal"] == k).sum()) for k in ("warming", "cooling", "neutral")
     )
     if other:
-        parts.append(say("pivot.signal.any", n=other, count=narrative.number(other)))
+        parts.append(say("pivot.signal.any", n=other, count=number(other)))
     return join_words(parts)
 
 
@@ -358,7 +358,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         per = summits_per_year(view.events, since, params.as_of)
         per = per[per["year"] >= pd.Timestamp(params.as_of).year - 2]
         for _, r in per.iterrows():
-            numbers[f"pivot.summits.{r['partner']}.{r['year']}"] = {
+            numbers[f"pivot.summits.{r['partner'].lower()}.{r['year']}"] = {
                 "label": f"Kim's summits with {r['partner_name']} in {r['year']}",
                 "value": int(r["summits"]),
                 "unit": "count",

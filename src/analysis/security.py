@@ -20,7 +20,7 @@ from analysis import charts, narrative, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import say
+from analysis.text import number, say
 
 PROVOCATIONS_SOURCE = "csis-provocations"
 RESPONSE_DAYS = 120  # a resolution within this many days of a test counts as its response
@@ -185,7 +185,7 @@ def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
 
 
 def _count(key: str, n: int) -> str:
-    return say(key, n=n, count=narrative.number(n))
+    return say(key, n=n, count=number(n))
 
 
 def title(s: dict[str, Any]) -> str:
@@ -203,7 +203,7 @@ def title(s: dict[str, Any]) -> str:
         return say("security.title_all", **values)
     return say(
         "security.title_some",
-        answered=narrative.capital(narrative.number(s["answered"])),
+        answered=narrative.capital(number(s["answered"])),
         tests=_count("security.nuclear_tests", s["nuclear"]),
         **values,
     )
@@ -367,7 +367,7 @@ def response_sentence(s: dict[str, Any]) -> str:
         out = say(
             "security.some_answered",
             tests=tests,
-            answered=narrative.number(len(hit)),
+            answered=number(len(hit)),
             unanswered=join_words([narrative.fmt_date(t) for t in missed]),
             days=RESPONSE_DAYS,
             list=listed,
@@ -390,7 +390,7 @@ def launch_sentence(s: dict[str, Any]) -> str:
     return say(
         "security.missile_resolutions",
         n=len(rows),
-        count=narrative.number(len(rows)),
+        count=number(len(rows)),
         list=say("security.resolutions", n=len(items), list=join_words(items)),
         cite=narrative.cite(list(dict.fromkeys(rows["source_id"]))[:3]),
     )
@@ -514,7 +514,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
             "unit": "count",
         }
     y0 = pd.Timestamp(params.start).year
-    numbers[f"security.nuclear_tests_answered.since-{y0}"] = {
+    numbers[f"security.nuclear_tests_answered.since_{y0}"] = {
         "label": f"Nuclear tests since {y0} answered by sanctions China voted for",
         "value": s["answered"],
         "unit": "count",
@@ -522,7 +522,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     last = s["last_resolution"]
     if last is not None:
         name = last["resolution"] or narrative.iso(last["when"])
-        numbers[f"security.missile_events_since.{name}"] = {
+        numbers[f"security.missile_events_since.unscr_{name}"] = {
             "label": f"CSIS missile events since Resolution {name}",
             "value": s["missiles_since"],
             "unit": "count",

@@ -19,7 +19,7 @@ from analysis.data import Tables
 from analysis.narrative import fmt_pct, fmt_usd_m
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import say
+from analysis.text import number, say
 
 # Series come from the registry: a new one is a data edit plus one registry entry.
 CHINA_SERIES = registry.lead_series()
@@ -488,7 +488,7 @@ def approx_change(pct: float) -> str:
     """A change stated approximately, for figures that were rounded at source."""
     ratio = 1 + pct / 100
     if ratio >= 2.5:
-        return say("trade.change.times", times=narrative.number(round(ratio)))
+        return say("trade.change.times", times=number(round(ratio)))
     if ratio >= 2:
         return say("trade.change.doubled")
     size = abs(pct)
@@ -576,9 +576,7 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
             out.append(
                 say(
                     "trade.sanctions",
-                    resolutions=say(
-                        "trade.resolutions", n=len(sanc), count=narrative.number(len(sanc))
-                    ),
+                    resolutions=say("trade.resolutions", n=len(sanc), count=number(len(sanc))),
                     span=str(y0) if y0 == y1 else f"{y0}–{y1}",
                     code=series,
                     before=_row_amount(before),
@@ -640,8 +638,8 @@ def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3) -> list[str]
     out.append(
         say(
             "trade.gap_years",
-            higher=narrative.number(len(gap) - len(lower)),
-            years=narrative.number(len(gap)),
+            higher=number(len(gap) - len(lower)),
+            years=number(len(gap)),
             exceptions=exceptions,
         )
     )
@@ -696,10 +694,10 @@ def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -
         say(
             "trade.monthly",
             code=shown,
-            months=say("trade.months", n=len(rows), count=narrative.number(len(rows))),
+            months=say("trade.months", n=len(rows), count=number(len(rows))),
             first=narrative.fmt_date(rows["when"].min(), "month"),
             last_month=narrative.fmt_date(rows["when"].max(), "month"),
-            low=say("trade.monthly_low", count=narrative.number(low)) if low else "",
+            low=say("trade.monthly_low", count=number(low)) if low else "",
         )
     )
     if not head.empty:
@@ -805,7 +803,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         )
         for _, r in rows.tail(3).iterrows():
             year = int(r["year"])
-            numbers[f"trade.{series}.{year}"] = {
+            numbers[f"trade.{series.lower()}.{year}"] = {
                 "label": f"{series} China–NK trade {year}"
                 + (" (derived from the flows)" if _derived(r) else ""),
                 "value": round(float(r["total_usd_m"]), 2),
@@ -816,7 +814,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
             # A change between rounded figures is kept to whole per cent, and says so.
             exact = bool(change["exact"] and change["prev_exact"])
             span = f"{change['prev_year']}-{change['year']}"
-            numbers[f"trade.{series}.change.{span}"] = {
+            numbers[f"trade.{series.lower()}.change.{span}"] = {
                 "label": f"{series} China–NK trade change {change['prev_year']}–{change['year']}"
                 + ("" if exact else " (approximate: rounded figures)"),
                 "value": round(change["change_pct"], 1 if exact else None),
@@ -826,7 +824,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     if not share.empty:
         last = share.iloc[-1]
         year = int(last["year"])
-        numbers[f"trade.{RECONSTRUCTION}.china_share.{year}"] = {
+        numbers[f"trade.{RECONSTRUCTION.lower()}.china_share.{year}"] = {
             "label": f"China's share of NK trade ({RECONSTRUCTION}) {year}",
             "value": round(float(last["partner_share_pct"]), 1),
             "unit": "%",
@@ -846,7 +844,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     if not rus.empty:
         r = rus.iloc[-1]
         year = int(r["year"])
-        numbers[f"trade.RUS.{year}"] = {
+        numbers[f"trade.rus.{year}"] = {
             "label": f"Russia–NK recorded trade {year} ({r['series']})",
             "value": round(float(r["total_usd_m"]), 2),
             "unit": "US$ m",

@@ -19,7 +19,7 @@ from analysis import charts, narrative
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import say
+from analysis.text import number, say
 
 SEJONG = "sejong-2024-11"  # the seed brief whose points to watch are marked in the table
 STATUS_CODES = ("no_movement", "signs_of_movement", "moved", "reversed", "no_report")
@@ -153,13 +153,13 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
 
 
 def _count(key: str, n: int, **values: Any) -> str:
-    return say(key, n=n, count=narrative.number(n), **values)
+    return say(key, n=n, count=number(n), **values)
 
 
 def head_sentence(cur: pd.DataFrame, as_of: Any) -> str:
     """'As of 25 January 2026, three of the seven have moved, one shows signs …' (no zeros)."""
     c = counts(cur)
-    total = narrative.number(len(cur))
+    total = number(len(cur))
     quiet = c["no_movement"] + c["no_report"]
     if c["moved"] == c["signs_of_movement"] == c["reversed"] == 0:
         parts = [say("watchlist.all_quiet", total=total)]
@@ -193,7 +193,7 @@ def sejong_sentences(cur: pd.DataFrame) -> str:
         return say("watchlist.sejong_drawn", mark=MARK, moved=moved_text, cite=cite)
     out = say(
         "watchlist.sejong_points",
-        points=narrative.number(len(points)),
+        points=number(len(points)),
         mark=MARK,
         moved=moved_text,
         cite=cite,

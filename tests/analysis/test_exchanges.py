@@ -44,7 +44,7 @@ def test_no_comparison_without_a_complete_partner_record():
     fig = exchanges.timeline_figure(view, params)
     assert "United States" in str(fig.spec())  # the lane is still drawn
     facts = exchanges.facts(view, params)
-    assert not [k for k in facts["numbers"] if k.startswith("exchanges.USA")]
+    assert not [k for k in facts["numbers"] if k.startswith("exchanges.usa")]
 
 
 def test_comparison_only_over_the_covered_window():
@@ -54,8 +54,8 @@ def test_comparison_only_over_the_covered_window():
     # 2019-2026: Kim-Putin 2019, 2023, 2024 and Beijing 2025 against the Chinese trips since.
     assert "four summits" in text and "with Russia, against" in text
     facts = exchanges.facts(view, params)["numbers"]
-    assert "exchanges.RUS.trips.2018" not in facts and "exchanges.RUS.trips.2019" in facts
-    assert facts["exchanges.CHN.trips.2025"]["value"] == 2
+    assert "exchanges.rus.trips.2018" not in facts and "exchanges.rus.trips.2019" in facts
+    assert facts["exchanges.chn.trips.2025"]["value"] == 2
 
 
 def test_seniority_is_computed_from_level():

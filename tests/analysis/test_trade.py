@@ -86,10 +86,10 @@ def test_monthly_and_share():
 def test_facts_numbers():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     numbers = trade.facts(view, params)["numbers"]
-    assert numbers["trade.GACC.2025"]["value"] == 2735.0
-    assert numbers["trade.GACC.change.2024-2025"]["value"] == 25  # rounded figures
-    assert "approximate" in numbers["trade.GACC.change.2024-2025"]["label"]
-    assert numbers["trade.KOTRA.china_share.2024"]["value"] == 98.0
+    assert numbers["trade.gacc.2025"]["value"] == 2735.0
+    assert numbers["trade.gacc.change.2024-2025"]["value"] == 25  # rounded figures
+    assert "approximate" in numbers["trade.gacc.change.2024-2025"]["label"]
+    assert numbers["trade.kotra.china_share.2024"]["value"] == 98.0
 
 
 def test_reopenings_are_not_marked_as_closures():

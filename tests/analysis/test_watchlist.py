@@ -88,7 +88,7 @@ def test_tourism_is_not_said_to_be_sanctioned():
     text = watchlist.text(cur, "2026-02-01", view.events)
     assert "only new work permits for North Korean workers would breach UN sanctions" in text
     assert "tourism is not under UN sanctions" in text
-    assert "would breach UN sanctions (Resolution 2375)" in text
+    assert "would breach UN sanctions, under Resolution 2375 [@" in text
 
 
 def test_since_is_the_start_of_the_current_status():
