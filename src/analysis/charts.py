@@ -84,13 +84,14 @@ CONTEXT_PERIODS: tuple[Period, ...] = (
     Period("treaty", "2024-06-19", "2024-06-19", "afp-2024-06-19-treaty"),
 )
 
-# Watch-list statuses: a shape and a word, then a colour (colour is never the only cue).
+# Watch-list statuses: a shape and a word; the page adds a colour by class (brief.css,
+# brief.typ), so colour is never the only cue.
 STATUS_MARKS = {
-    "moved": ("▲", OKABE_ITO["bluish_green"]),
-    "signs_of_movement": ("►", OKABE_ITO["orange"]),
-    "no_movement": ("■", GREY),
-    "reversed": ("▼", OKABE_ITO["vermillion"]),
-    "no_report": ("○", GREY),
+    "moved": "▲",
+    "signs_of_movement": "►",
+    "no_movement": "■",
+    "reversed": "▼",
+    "no_report": "○",
 }
 
 
@@ -518,7 +519,7 @@ def source_line(what: str, ids: Iterable[Any]) -> str:
 
 def status_mark(status: str, label: str) -> str:
     """A watch-list status as Markdown: its shape and its word, coloured by class."""
-    shape, _ = STATUS_MARKS[status]
+    shape = STATUS_MARKS[status]
     return f"[{shape}\\ {label}]{{.brief-status .status-{status.replace('_', '-')}}}"
 
 

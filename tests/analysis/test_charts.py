@@ -171,11 +171,11 @@ def test_timelines_draw_the_context_periods_with_their_sources_cited():
 
 
 def test_watch_list_statuses_carry_a_shape_and_a_word_not_only_a_colour():
-    shapes = [shape for shape, _ in charts.STATUS_MARKS.values()]
+    shapes = list(charts.STATUS_MARKS.values())
     assert len(set(shapes)) == len(shapes)
     for code, name in watchlist.STATUS_NAMES.items():
         mark = charts.status_mark(code, name)
-        assert charts.STATUS_MARKS[code][0] in mark and name in mark
+        assert charts.STATUS_MARKS[code] in mark and name in mark
         assert f".status-{code.replace('_', '-')}" in mark
     legend = charts.status_legend(watchlist.STATUS_NAMES)
     assert legend.startswith("Key: ") and all(n in legend for n in watchlist.STATUS_NAMES.values())
