@@ -129,7 +129,7 @@ def test_html_has_contents_numbered_captioned_sourced_figures_and_references(edi
         assert caption and text_of(caption.group(1)).strip().startswith(f"Figure {number}:"), (
             figure[:200]
         )
-        assert "Source:" in text_of(figure), f"figure {number} has no source line"
+        assert re.search(r"Sources?: ", text_of(figure)), f"figure {number} has no source line"
         assert 'role="img" aria-label="' in figure, f"figure {number} has no alt text"
     ids = re.findall(r'<figure id="(fig-[^"]+)"', page)
     for fig_id in ids:
