@@ -1163,6 +1163,7 @@ def combine(runs: list[list[Row]]) -> list[Row]:
                 peak_mib=max(r.peak_mib for r in same),
                 ours_stages=median_stages([r.ours_stages for r in same]),
                 naive_stages=median_stages([r.naive_stages for r in same]),
+                ours_notebook_seconds=median_stages([r.ours_notebook_seconds for r in same]),
             )
         )
     return combined
@@ -1346,10 +1347,11 @@ def table(rows: list[Row], floor: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def floor_text(floor: dict[str, Any], jobs: int) -> str:
+def floor_text(floor: dict[str, Any], jobs: int, rows: list[Row]) -> str:
     if not floor:
         return ""
     compute = floor["compute_s"]
+    cold = next((row for row in rows if row.scenario.startswith("(a)")), None)
     lines = [
         f"floor (h): {floor['floor_s']:.2f} s = {stages_text(floor['parts'])}",
         f"  the notebooks' own compute in one warm kernel, {sum(compute.values()):.2f} s in all "
@@ -1358,6 +1360,12 @@ def floor_text(floor: dict[str, Any], jobs: int) -> str:
         f"  not in the floor: the Vega bundle, {floor['vega_bundle_s']:.2f} s (a render builds"
         " it while the notebooks run)",
     ]
+    if cold and cold.ours_notebook_seconds:
+        pairs = [
+            f"{name.split('_')[0]} {cold.ours_notebook_seconds.get(name, 0):.2f}/{s:.2f}"
+            for name, s in compute.items()
+        ]
+        lines.append("  (a) per notebook, ours' execution / its own compute: " + ", ".join(pairs))
     return "\n".join(lines)
 
 
@@ -1403,7 +1411,7 @@ def report(bench: Bench, info: dict[str, Any], write: bool) -> str:
     if bench.rows:
         lines += [table(bench.rows, bench.floor), ""]
     if bench.floor:
-        lines += [floor_text(bench.floor, bench.jobs), ""]
+        lines += [floor_text(bench.floor, bench.jobs, bench.rows), ""]
     if bench.scaling:
         lines += [scaling_text(bench.scaling, bench.floor)]
     if set(bench.only) & set("fg") and not bench.facts.get("quarto"):
