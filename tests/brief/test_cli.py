@@ -493,3 +493,42 @@ def test_clean_refuses_while_a_render_runs_and_the_render_finishes(tiny):
     assert process.returncode == 0, err
     assert Path(last_line(out)) == draft_dir(tiny, NAME)
     assert ok(brief(tiny, "clean")) is not None
+
+
+def _resave_like_jupyterlab(path: Path) -> None:
+    """What saving from JupyterLab changes: kernel metadata, counts, outputs, view state."""
+    nb = json.loads(path.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)"}
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7"}
+    for number, cell in enumerate(nb["cells"], start=1):
+        cell.setdefault("metadata", {})["collapsed"] = True
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = number
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["stale\n"]}]
+    path.write_text(json.dumps(nb, indent=2))
+
+
+def test_saving_a_notebook_with_new_kernel_metadata_re_executes_nothing(tiny):
+    draft = ok(brief(tiny, "render"))
+    before = tree_bytes(draft)
+    for path in (tiny / "notebooks").glob("*.ipynb"):
+        _resave_like_jupyterlab(path)
+    done = brief(tiny, "render", "--explain")
+    assert ok(done) == draft and "up to date" in done.stderr
+    assert "executing" not in done.stderr
+    assert tree_bytes(draft) == before
+    # A cold render of the re-saved notebooks gives the same bytes as the reused cache.
+    ok(brief(tiny, "clean"))
+    cold = ok(brief(tiny, "render", "--edition", "cold"))
+    for name in (  # (brief.html names its edition)
+        "facts.json",
+        "notebooks/01_count.ipynb",
+        "notebooks/02_colour.ipynb",
+    ):
+        assert (cold / name).read_bytes() == (draft / name).read_bytes(), name
+    tags = tiny / "notebooks" / "02_colour.ipynb"  # tags are source: they mark parameters
+    nb = json.loads(tags.read_text())
+    nb["cells"][0]["metadata"]["tags"].append("keep")
+    tags.write_text(json.dumps(nb))
+    changed = brief(tiny, "render", "--explain", "--dry-run")
+    assert "02_colour.ipynb: would execute" in changed.stderr

@@ -58,7 +58,11 @@ def _matches(folder: Path, identity: dict[str, Any]) -> tuple[bool, str]:
     except ValueError:
         return False, "its manifest is unreadable"
     if manifest.inputs_sha256 != value_sha256(identity):
-        return False, "its inputs changed"
+        changes = changed_inputs(manifest.inputs, identity)
+        shown = ", ".join(changes[:6]) + (
+            f" and {len(changes) - 6} more" if len(changes) > 6 else ""
+        )
+        return False, f"its inputs changed ({shown or 'inputs'})"
     problems = verify(folder)
     if problems:
         return False, "it fails verification: " + "; ".join(problems[:3])
