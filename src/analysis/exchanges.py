@@ -174,7 +174,7 @@ def last_kim_trip(events: pd.DataFrame, partner: str, as_of: Any) -> pd.Series |
 # --------------------------------------------------------------------------- figures
 
 
-def timeline_figure(view: Any, params: Any) -> charts.Figure:
+def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
     partners = [timeline.CHINA, params.compare_with]
     lanes = [_name(p) for p in partners]
     rows = pd.concat(
@@ -250,10 +250,12 @@ def timeline_figure(view: Any, params: Any) -> charts.Figure:
         "Summits (diamonds) and senior visits (circles) by lane; numbers mark the Kim–Xi summits; "
         "grey bands and rules mark context periods.",
     )
-    alt_text = (
-        f"Timeline from {narrative.fmt_date(params.start)} to {narrative.fmt_date(params.as_of)} "
-        f"with one lane for China and one for {lanes[1]}, each summit or senior visit a mark. "
-        f"{title}."
+    alt_text = say(
+        "exchanges.alt_timeline",
+        start=narrative.fmt_date(params.start),
+        as_of=narrative.fmt_date(params.as_of),
+        partner=lanes[1],
+        title=title,
     )
     src = charts.source_line(
         "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
@@ -280,7 +282,7 @@ def timeline_title(view: Tables, params: BriefParams) -> str:
     )
 
 
-def counts_figure(view: Any, params: Any) -> charts.Figure:
+def counts_figure(view: Tables, params: BriefParams) -> charts.Figure:
     partners = [timeline.CHINA, params.compare_with]
     lanes = [_name(p) for p in partners]
     covered = {p: covered_from(view, p) for p in partners}
@@ -316,10 +318,7 @@ def counts_figure(view: Any, params: Any) -> charts.Figure:
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
-    alt_text = (
-        f"Grouped bar chart of summits and senior visits per year with {lanes[0]} and "
-        f"{lanes[1]}. {title}."
-    )
+    alt_text = say("exchanges.alt_counts", china=lanes[0], partner=lanes[1], title=title)
     rows = pd.concat(
         [in_window(exchanges(view.events, p), params.start, params.as_of) for p in partners]
     )

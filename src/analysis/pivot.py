@@ -119,7 +119,7 @@ def covered_since(view: Tables, params: BriefParams) -> pd.Timestamp | None:
 # --------------------------------------------------------------------------- figures
 
 
-def milestones_figure(view: Any, params: Any) -> charts.Figure:
+def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
     lanes = ["Russia", "China"]
     rows = pd.concat(
         [milestones(view.events, p, params.start, params.as_of) for p in (RUSSIA, timeline.CHINA)],
@@ -165,10 +165,8 @@ def milestones_figure(view: Any, params: Any) -> charts.Figure:
         "North Korea's summits, treaty steps, military cooperation and senior visits, by "
         "partner; grey bands and rules mark context periods.",
     )
-    alt_text = (
-        "Timeline with a Russia lane and a China lane marking summits, treaty steps, military "
-        f"cooperation and senior visits from {pd.Timestamp(params.start).year} to "
-        f"{lt['to']}. {title}."
+    alt_text = say(
+        "pivot.alt_milestones", y0=pd.Timestamp(params.start).year, y1=lt["to"], title=title
     )
     src = charts.source_line(
         "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
@@ -201,7 +199,7 @@ def milestones_title(view: Tables, params: BriefParams) -> str:
     return say("pivot.title_milestones", y0=lo.year, **values)
 
 
-def leader_figure(view: Any, params: Any) -> charts.Figure:
+def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
     # Partners are compared only over the years both records cover (contract 9).
     since = covered_since(view, params)
     data = summits_per_year(view.events, since if since is not None else params.start, params.as_of)
@@ -239,7 +237,7 @@ def leader_figure(view: Any, params: Any) -> charts.Figure:
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
-    alt_text = f"Stacked bars of Kim Jong Un's summits per year by partner. {title}."
+    alt_text = say("pivot.alt_leader", title=title)
     ev = timeline.prepare(view.events)
     ev = timeline.window(ev[ev["event_type"] == "summit"], params.start, params.as_of)
     ev = timeline.involving(ev, timeline.SUBJECT)

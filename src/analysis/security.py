@@ -209,7 +209,7 @@ def title(s: dict[str, Any]) -> str:
     )
 
 
-def figure(view: Any, params: Any) -> charts.Figure:
+def figure(view: Tables, params: BriefParams) -> charts.Figure:
     s = summary(view, params)
     counts = per_year(view.provocations, params.start, params.as_of)
     counts = charts.slots(charts.annual(counts, params.as_of).assign(band=0), "band", [0])
@@ -291,11 +291,7 @@ def figure(view: Any, params: Any) -> charts.Figure:
             charts.partial_note(params.as_of, counts),
         ),
     )
-    alt_text = (
-        "Two aligned panels: bars of North Korean missile and nuclear events per year, and "
-        "below them dated marks for China's Security Council votes and positions. "
-        f"{head}."
-    )
+    alt_text = say("security.alt", title=head)
     src = charts.source_line(
         "CSIS Beyond Parallel, Database of North Korean Provocations; the brief's event table",
         [PROVOCATIONS_SOURCE, *record["source_id"]],

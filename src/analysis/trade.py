@@ -264,7 +264,7 @@ def lead_title(change: dict[str, Any] | None, series: str) -> str:
     )
 
 
-def lead_figure(view: Any, params: Any) -> charts.Figure:
+def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
     series = params.trade_series
     other = other_series(series)
     rows = in_years(annual(view.trade), params.start, params.as_of)
@@ -314,17 +314,20 @@ def lead_figure(view: Any, params: Any) -> charts.Figure:
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
-    alt_text = (
-        f"Bar chart of annual China–North Korea trade from {pd.Timestamp(params.start).year} "
-        f"to {pd.Timestamp(params.as_of).year}, lead series {series} and {other} for comparison. "
-        f"{title}."
+    alt_text = say(
+        "trade.alt_lead",
+        y0=pd.Timestamp(params.start).year,
+        y1=pd.Timestamp(params.as_of).year,
+        lead=series,
+        other=other,
+        title=title,
     )
     ids = [*data["source_id"], *marks.get("source_id", [])]
     src = charts.source_line(f"{series} and {other}; the brief's event table", ids)
     return charts.Figure(chart, "trade-lead", alt_text, src)
 
 
-def share_figure(view: Any, params: Any) -> charts.Figure:
+def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
     rows = in_years(china_share(view.trade), params.start, params.as_of)
     data = rows[["year", "partner_share_pct", "source_id"]].copy()
     data = charts.annual(data, params.as_of)
@@ -365,7 +368,7 @@ def share_figure(view: Any, params: Any) -> charts.Figure:
         charts.baseline_note(floor, "%"),
     )
     chart = charts.house(chart, title, subtitle)
-    alt_text = f"Line chart of China's share of North Korea's trade by year, KOTRA. {title}."
+    alt_text = say("trade.alt_share", title=title)
     src = charts.source_line(SERIES_NAMES["KOTRA"], data["source_id"])
     return charts.Figure(chart, "trade-share", alt_text, src)
 
@@ -386,7 +389,7 @@ def monthly_window(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -> 
     return rows[(rows["when"] >= lo) & (rows["when"] <= hi)].reset_index(drop=True)
 
 
-def monthly_figure(view: Any, params: Any) -> charts.Figure:
+def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
     series = monthly_series(view.trade, params.trade_series)
     rows = monthly_window(view.trade, series, params.start, params.as_of)
     data = rows[["when", "total_usd_m", "source_id", "confidence"]].copy()
@@ -427,9 +430,7 @@ def monthly_figure(view: Any, params: Any) -> charts.Figure:
         "pale bars are low-confidence figures."
     )
     chart = charts.house(chart, title, subtitle)
-    alt_text = (
-        f"Bar chart of monthly China–North Korea trade, {series}, {lo.year}–{hi.year}. {title}."
-    )
+    alt_text = say("trade.alt_monthly", code=series, y0=lo.year, y1=hi.year, title=title)
     src = charts.source_line(
         f"{SERIES_NAMES.get(series, series)}, monthly releases", data["source_id"]
     )
