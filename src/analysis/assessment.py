@@ -425,10 +425,21 @@ def partner_momentum(ctx: Context) -> Reading:
     china, _ = _momentum_points(ctx, CHINA)
     other, kept = _momentum_points(ctx, ctx.partner)
     scale = max(abs(china) + abs(other), 2.0)
+
+    def senior_trips(partner: str) -> int:
+        trips = _within(exchanges_with(ctx.events, partner), ctx.at, HALF)
+        return int(trips["level"].isin(("leader", "senior")).sum())
+
     return Reading(
         "partner",
         round(_clip((china - other) / scale), 3),
-        {"partner": ctx.partner, "china": round(china, 2), "other": round(other, 2)},
+        {
+            "partner": ctx.partner,
+            "china": round(china, 2),
+            "other": round(other, 2),
+            "china_trips_6m": senior_trips(CHINA),
+            "other_trips_6m": senior_trips(ctx.partner),
+        },
         tuple(kept.sort_values("at")["event_id"]),
     )
 
@@ -765,10 +776,12 @@ def bottom_line(a: Assessment) -> str:
                     verb=say("assessment.against_verb", n=len(counter)),
                 )
             )
-    else:
+    named: set[str] = {*a.drivers(), *a.counterweights()}
+    if not a.sign:
         keys = [*INDICATOR_KEYS, "momentum"]
         up = sorted((k for k in keys if a.contribution(k) > 0.005), key=a.contribution)[::-1]
         down = sorted((k for k in keys if a.contribution(k) < -0.005), key=a.contribution)
+        named = {*up[:2], *down[:2]} if up and down else set()
         if up and down:
             sentences.append(
                 say(
@@ -779,7 +792,8 @@ def bottom_line(a: Assessment) -> str:
             )
         if a.gated:
             sentences.append(say(f"assessment.gated.{'warming' if a.score > 0 else 'cooling'}"))
-    sentences.append(say(f"assessment.direction_sentence.{a.direction}"))
+    if "momentum" not in named:  # the momentum is said once
+        sentences.append(say(f"assessment.direction_sentence.{a.direction}"))
     return " ".join(sentences)
 
 
@@ -836,7 +850,8 @@ def date_phrase(when: Any, precision: str) -> str:
 
 def _latest_date(view: Any, ids: tuple[str, ...]) -> str:
     rows = signal_events(view.events[view.events["event_id"].isin(ids)])
-    last = rows.sort_values("at").iloc[-1]
+    exact = rows["date_precision"].map({"day": 2, "month": 1, "year": 0})
+    last = rows.assign(exact=exact).sort_values(["at", "exact"]).iloc[-1]
     return date_phrase(last["at"], last["date_precision"])
 
 
@@ -885,7 +900,14 @@ def _point(a: Assessment, key: str, view: Any, params: Any) -> str | None:
         )
         return narrative.with_cite(text, list(dict.fromkeys(moving["source_id"]))[-3:])
     if key == "partner":
-        return say(f"assessment.point.partner.{_side(r.score or -1)}", partner=_partner(a))
+        text = say(
+            f"assessment.point.partner.{_side(r.score or -1)}",
+            partner=_partner(a),
+            other=count_word(m["other_trips_6m"]),
+            china=count_word(m["china_trips_6m"]),
+            exchange_word=say("assessment.exchange_word", n=m["other_trips_6m"]),
+        )
+        return narrative.with_cite(text, _sources(view, r.evidence))
     if key == "trade":
         value = narrative.fmt_usd_m(m["value"])
         if m["period_type"] == "annual":
@@ -943,6 +965,11 @@ def points(a: Assessment, view: Any, params: Any) -> list[str]:
 def summary_points(a: Assessment, view: Any, params: Any) -> str:
     """The summary box's key points, as a Markdown list."""
     return narrative.bullets(points(a, view, params))
+
+
+def count_word(n: int) -> str:
+    """A count after "against": 'none' for zero, else the number word."""
+    return say("assessment.none_word") if n == 0 else number_word(n)
 
 
 def number_word(n: int) -> str:
