@@ -19,19 +19,22 @@ from typing import Any
 
 import yaml
 
+from brief import protocol
+from brief.cache import NotebookCache
 from brief.editions import publishing as publish
 from brief.editions import release
-from brief.execute import Executor, NotebookCache, NotebookJob, explain_change, kernel_env
-from brief.fsutil import KEEP_MARKER, atomic_write, owned_tempdir, sweep_dead
+from brief.execute import DataProblems as DataProblems  # where callers expect it
+from brief.execute import DataState, NotebookJob, explain_change, prepare_data
+from brief.fsutil import KEEP_MARKER, owned_tempdir, remove_tree, sweep_dead
 from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
 from brief.notebooks import notebook_source_digest
 from brief.params import ParamError, Resolved, check_edition_name, edition_name, resolve
 from brief.progress import Progress
 from brief.project import Project
 
-# The notebook output protocol's facts bundle (see docs/ARCHITECTURE.md, "Facts").
-FACTS_MIME = "application/vnd.brief.facts+json"
+FACTS_MIME = protocol.FACTS_MIME  # (see docs/ARCHITECTURE.md, "Facts")
 BUILD_PREFIX = "build-"
+RUN_PREFIX = "run-"  # one per render: the read-only snapshot of data/ and notebooks/
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc"}
 PACKAGES = [
     "papermill",
@@ -46,16 +49,6 @@ PACKAGES = [
     "pypandoc-binary",
     "typst",
 ]
-
-
-class DataProblems(Exception):
-    """The data failed validation; carries every problem found."""
-
-    def __init__(self, problems: list[Any]):
-        self.problems = problems
-        listed = "\n".join(f"  {p}" for p in problems)
-        count = len(problems)
-        super().__init__(f"the data has {count} problem(s); nothing was rendered:\n{listed}")
 
 
 @dataclass(frozen=True)
@@ -77,11 +70,18 @@ class EditionPlan:
     target: release.Target | None = None
 
 
-@dataclass(frozen=True)
-class DataState:
-    checksums: dict[str, str]
-    fingerprint: str
-    latest: str
+class RenderInterrupted(KeyboardInterrupt):
+    """A render stopped by a signal; says which editions it had completed."""
+
+    def __init__(self, done: list[str]):
+        listed = ", ".join(done)
+        self.message = (
+            f"interrupted after {len(done)} edition(s) were written ({listed}); nothing else "
+            "was published and earlier editions are intact"
+            if done
+            else "interrupted; nothing was published and earlier editions are intact"
+        )
+        super().__init__(self.message)
 
 
 class Renderer:
@@ -96,6 +96,8 @@ class Renderer:
         erratum: str | None = None,
         explain: bool = False,
         progress: Progress | None = None,
+        executor: str = "local",
+        scheduler: str | None = None,
     ):
         self.project = project
         self.output_dir = (output_dir or project.default_output_dir).resolve()
@@ -105,44 +107,36 @@ class Renderer:
         self.erratum = erratum
         self.explain = explain
         self.progress = progress or Progress()
-        self.cache = NotebookCache(project.cache_dir)
+        self.cache = NotebookCache(project.cache_dir, self.progress.warn)
+        self.executor, self.scheduler = executor, scheduler
         # The engines keep expensive assets (the Vega bundle) here between renders.
-        os.environ["BRIEF_ASSET_CACHE"] = str(project.cache_dir / "assets")
+        os.environ[protocol.ASSET_CACHE_ENV] = str(project.cache_dir / "assets")
         self.kernel_starts = 0
 
     # --- inputs -----------------------------------------------------------------------
 
     def data_state(self) -> DataState:
-        """Checksums of the data; validation runs once per distinct data content."""
-        data_dir = self.project.data_dir
-        files = [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        checksums = files_sha256(self.project.root, files)
-        fingerprint = value_sha256(checksums)
-        marker = self.project.cache_dir / "validated" / f"{fingerprint}.json"
-        if marker.is_file():
-            return DataState(checksums, fingerprint, json.loads(marker.read_text())["latest"])
-        self.progress.line("validating data")
-        problems = self.project.subject("data_check")(data_dir)
-        if problems:
-            raise DataProblems(problems)
-        latest = self.project.subject("latest")(data_dir).isoformat()
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(marker, json.dumps({"latest": latest}))
-        return DataState(checksums, fingerprint, latest)
+        """A read-only snapshot of data/ and notebooks/ (what every key and kernel reads);
+        validation runs once per distinct data content and subject code."""
+        self.run_root = owned_tempdir(self.project.build_root, RUN_PREFIX)
+        say, warn = self.progress.line, self.progress.warn
+        return prepare_data(self.project, self.run_root, self.subject_code(), say, warn)
+
+    def subject_code(self) -> str:
+        # Subject code is its modules and its sentence catalogues (analysis.text).
+        dirs = self.project.subject_code_dirs
+        return value_sha256([tree_sha256(dirs, p) for p in ("*.py", "*.yaml")])
 
     def shared_inputs(self, data: DataState) -> dict[str, Any]:
         return {
             "data": data.checksums,
-            # Subject code is its modules and its sentence catalogues (analysis.text).
-            "code": value_sha256(
-                [tree_sha256(self.project.subject_code_dirs, p) for p in ("*.py", "*.yaml")]
-            ),
+            "code": data.code,
             "lock": value_sha256([file_sha256(p) for p in self.project.lock_files if p.is_file()]),
             "runtime": f"{sys.version.split()[0]} {sys.platform}",
         }
 
     def notebooks(self) -> list[Path]:
-        found = sorted(self.project.notebooks_dir.glob("*.ipynb"))
+        found = sorted((self.run_root / "notebooks").glob("*.ipynb"))  # the snapshot
         if not found:
             raise publish.PublishError(f"no notebooks in {self.project.notebooks_dir}")
         return found
@@ -160,7 +154,7 @@ class Renderer:
 
     def plan(self, requests: list[EditionRequest]) -> list[EditionPlan]:
         from brief.engines import choose_engine
-        from brief.execute import plan_jobs
+        from brief.execute import declared_parameters, plan_jobs
 
         data = self.data_state()
         model = self.project.subject("params")
@@ -169,6 +163,7 @@ class Renderer:
         shared = self.shared_inputs(data)
         notebooks = self.notebooks()
         sources = {p.name: notebook_source_digest(p) for p in notebooks}
+        declared = {p.name: declared_parameters(p) for p in notebooks}
         document = self.document_inputs()
         plans, names = [], set()
         for request in requests:
@@ -180,15 +175,18 @@ class Renderer:
                 raise ParamError(f"two parameter sets would make edition {name!r}")
             names.add(name)
             jobs = plan_jobs(
-                notebooks, resolved.values, source_hashes=sources, shared_inputs=shared
+                notebooks,
+                resolved.values,
+                source_hashes=sources,
+                shared_inputs=shared,
+                declared=declared,
             )
             identity = {
                 "params": resolved.values,
                 "data": data.checksums,
                 "notebooks": sources,
                 "code": {"subject": shared["code"], "lock": shared["lock"], **document},
-                "engine": {"name": engine},
-            }
+            }  # no engine: an edition is what its inputs say (docs/ARCHITECTURE.md, Engines)
             as_of = str(resolved.values.get(self.project.date_key) or "")
             to, identity = release.target(
                 self.catalogue, name, as_of, identity, official=self.official, erratum=self.erratum
@@ -211,7 +209,7 @@ class Renderer:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
                 continue
             for job in plan.jobs:
-                if self.cache.get(job.key) is not None:
+                if self.cache.get(job.key, job.name) is not None:
                     why = "reused (cache hit)"
                 else:
                     why = "would execute: " + explain_change(
@@ -228,7 +226,7 @@ class Renderer:
             if plan.up_to_date:
                 continue
             for job in plan.jobs:
-                cached = self.cache.get(job.key)
+                cached = self.cache.get(job.key, job.name)
                 if cached is not None:
                     plan.executed[job.name] = cached
                     self._explain(plan, job, "reused (cache hit)")
@@ -240,47 +238,42 @@ class Renderer:
                     self._explain(plan, job, "shared with another edition of this matrix")
         if not todo:
             self.progress.line("notebooks: nothing to execute, every notebook is cached")
+            self.after_spawn()
         else:
             self._run(list(todo.values()))
         for plan in plans:
             for job in plan.jobs:
                 if job.name not in plan.executed and not plan.up_to_date:
-                    plan.executed[job.name] = self.cache.get(job.key)
+                    plan.executed[job.name] = self.cache.get(job.key, job.name)
 
     def _explain(self, plan: EditionPlan, job: NotebookJob, text: str) -> None:
         if self.explain:
             self.progress.line(f"{plan.name}: {job.name}: {text}")
 
     def _run(self, todo: list[tuple[NotebookJob, Path]]) -> None:
-        total = len(todo)
-        self.progress.line(f"executing {total} notebook(s) with {min(self.jobs, total)} worker(s)")
-        env = kernel_env(
-            self.project.root,
-            self.project.state_dir,
-            {
-                "BRIEF_PROJECT_ROOT": str(self.project.root),
-                "BRIEF_DATA_VALIDATED": self.data.fingerprint,
-            },
+        from brief.execute import run_notebooks
+
+        self.kernel_starts += run_notebooks(
+            self.project,
+            self.data,
+            todo,
+            cache=self.cache,
+            executor=self.executor,
+            workers=self.jobs,
+            scheduler=self.scheduler,
+            progress=self.progress,
+            after_spawn=self.after_spawn,
         )
-        finished = 0
 
-        def on_done(job: NotebookJob, seconds: float) -> None:
-            nonlocal finished
-            finished += 1
-            self.cache.put(job, next(t for j, t in todo if j is job))
-            self.progress.step(f"  [{finished}/{total}] {job.name} executed in {seconds:.1f}s")
+    def after_spawn(self) -> None:
+        """Start the engines' one-off preparation (the Vega bundle) once workers are spawned:
+        it holds the GIL for seconds and would delay their start."""
+        if getattr(self, "_warming", False):
+            return
+        from brief.engines import warm_up
 
-        log = self.project.state_dir / "logs" / "kernels.log"
-        executor = Executor(min(self.jobs, total), env, log)
-        try:
-            executor.run(todo, cwd=self.project.notebooks_dir, on_done=on_done)
-        except BaseException:
-            executor.kill()
-            raise
-        finally:
-            self.kernel_starts += executor.kernel_starts
-            executor.close()
-        self.progress.line(f"{total} notebook(s) executed in {executor.kernel_starts} kernel(s)")
+        self._warming = True
+        threading.Thread(target=warm_up, name="engine-warm-up", daemon=True).start()
 
     # --- assembly and publishing --------------------------------------------------------
 
@@ -298,7 +291,7 @@ class Renderer:
             shutil.copyfile(path, nb_dir / name)
         shutil.copyfile(self.project.document, build / self.project.document.name)
         shutil.copyfile(root / "_quarto.yml", build / "_quarto.yml")
-        shutil.copyfile(self.project.data_dir / "references.json", build / "references.json")
+        shutil.copyfile(self.data.data_dir / "references.json", build / "references.json")
         # Real Quarto finds the charts' fonts through _quarto.yml's relative font-paths.
         shutil.copytree(self.project.fonts_dir, build / "assets" / "fonts", dirs_exist_ok=True)
 
@@ -351,8 +344,8 @@ class Renderer:
 
         staging = publish.new_staging(plan.final.parent)
         try:
-            shutil.copyfile(done.html, staging / "brief.html")
-            shutil.copyfile(done.pdf, staging / "brief.pdf")
+            for path in done.outputs.values():  # one file per output format
+                shutil.copyfile(path, staging / path.name)
             shutil.copytree(nb_dir, staging / "notebooks")
             text = json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
             (staging / "facts.json").write_text(text, encoding="utf-8")
@@ -386,34 +379,55 @@ class Renderer:
             for note in release.prepare(self.output_dir, self.project.date_key):
                 self.progress.line(note)
         self.catalogue = Catalogue(self.output_dir, self.project.date_key)
-        sweep_dead(self.project.build_root, BUILD_PREFIX)
-        self.cache.sweep()
+        from brief.executors.local import reap_leftovers
+
+        try:
+            reap_leftovers(self.project.state_dir)  # workers and kernels of a killed render
+            sweep_dead(self.project.build_root, BUILD_PREFIX)
+            sweep_dead(self.project.build_root, RUN_PREFIX)
+            self.cache.sweep()
+            return self._render(requests)
+        except OSError as exc:
+            from brief.execute import state_problem
+
+            raise (state_problem(exc, self.project.state_dir) or exc) from None
+        finally:
+            if getattr(self, "run_root", None) is not None:
+                remove_tree(self.run_root)
+
+    def _render(self, requests: list[EditionRequest]) -> list[Path]:
         plans = self.plan(requests)
         pending = [p for p in plans if not p.up_to_date]
         for plan in plans:
             if plan.up_to_date:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
         builds = {p.name: owned_tempdir(self.project.build_root, BUILD_PREFIX) for p in pending}
-        if pending:  # the engines' one-off preparation overlaps notebook execution
-            from brief.engines import warm_up
-
-            threading.Thread(target=warm_up, name="engine-warm-up", daemon=True).start()
         keep: set[str] = set()
+        assembling: str | None = None
+        written: list[str] = []
         try:
             if pending:
                 self.execute(pending, builds)
             for plan in pending:
+                assembling = plan.name
                 staging = self.assemble(plan, builds[plan.name])
+                assembling = None
                 self.publish(plan, staging)
                 done = "published" if self.official else "draft written"
                 self.progress.line(f"{plan.name}: {done} to {plan.final}")
+                written.append(plan.name)
+        except KeyboardInterrupt:
+            raise RenderInterrupted(written) from None
         except Exception as exc:
+            from brief.engines import AssemblyError
             from brief.execute import NotebookFailed
 
             if isinstance(exc, NotebookFailed):  # keep that build folder for debugging
                 keep |= {n for n, b in builds.items() if b in exc.kept_at.parents}
-                for name in keep:
-                    (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
+            if isinstance(exc, AssemblyError) and assembling:  # so is a failed assembly's
+                keep.add(assembling)
+            for name in keep:
+                (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
             raise
         finally:
             for name, build in builds.items():
@@ -455,6 +469,10 @@ def versions() -> dict[str, str]:
         found["pandoc"] = pypandoc.get_pandoc_version()
     except (ImportError, OSError):
         found["pandoc"] = "not found"
+    if "typst" in found:  # the compiler inside the wheel, beside the binding's own version
+        from brief.engines.builtin import typst_version
+
+        found["typst-py"], found["typst"] = found["typst"], typst_version()
     return found
 
 
