@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import paths
+from analysis import paths, registry
 
 __all__ = [
     "ACTORS",
@@ -77,7 +77,7 @@ __all__ = [
 VALIDATED_ENV = "BRIEF_DATA_VALIDATED"
 
 # --------------------------------------------------------------------------- vocabularies
-ACTORS = ("CHN", "PRK", "RUS", "KOR", "USA", "UNSC")
+ACTORS = tuple(registry.ACTORS)  # declared once, in analysis.registry
 EVENT_TYPES = (
     "summit",
     "visit",
@@ -94,13 +94,10 @@ CONFIDENCE = ("high", "medium", "low")
 STATUSES = ("no_movement", "signs_of_movement", "moved", "reversed")
 PARTNERS = ("CHN", "RUS")
 PERIOD_TYPES = ("annual", "monthly", "partial")
-CATEGORIES = ("missile", "nuclear", "other")
+CATEGORIES = tuple(registry.CATEGORIES)
 #: trade series allowed for each partner (see data/README.md for what each one is)
-SERIES: dict[str, tuple[str, ...]] = {
-    "CHN": ("GACC", "KOTRA", "KITA"),
-    "RUS": ("RUS-FCS", "ITC", "RUS-OFFICIAL", "RUS-ESTIMATE", "KOTRA"),
-}
-PRECISIONS = {"year": 4, "month": 7, "day": 10}
+SERIES: dict[str, tuple[str, ...]] = {p: registry.series_for(p) for p in PARTNERS}
+PRECISIONS = registry.PRECISIONS
 #: what an event says about North Korea's tie with `signal_partner` (coding rule: data/README.md)
 SIGNALS = ("warming", "cooling", "neutral")
 SIGNAL_PARTNERS = ("CHN", "RUS", "USA", "KOR")

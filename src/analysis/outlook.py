@@ -122,7 +122,7 @@ def coverage_gaps(view: Any, params: Any) -> list[str]:
                     last=str(span.stop - 1),
                 )
             )
-    months = trade.monthly(view.trade, "GACC")
+    months = trade.monthly(view.trade, trade.CUSTOMS)
     months = months[
         (months["when"] >= pd.Timestamp(params.start))
         & (months["when"] <= pd.Timestamp(params.as_of))

@@ -59,6 +59,9 @@ class Series:
     role: str = ""
 
 
+# Date precision of `YYYY`, `YYYY-MM`, `YYYY-MM-DD` dates: how many characters each keeps.
+PRECISIONS = {"year": 4, "month": 7, "day": 10}
+
 SUBJECT = "PRK"
 CHINA = "CHN"
 UNSC = "UNSC"

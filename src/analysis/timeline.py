@@ -20,8 +20,7 @@ SUBJECT = registry.SUBJECT
 CHINA = registry.CHINA
 UNSC = registry.UNSC
 
-# The one home of date precision: how many characters of `YYYY-MM-DD` each precision keeps.
-PRECISIONS = {"year": 4, "month": 7, "day": 10}
+PRECISIONS = registry.PRECISIONS  # the one home of date precision
 
 
 def name(code: str) -> str:
