@@ -293,24 +293,43 @@ def edition_layer(as_of: Any, height: int) -> Any:
     )
 
 
-def _rows(items: list[tuple[dt.date, str]], start: Any, as_of: Any, width: int) -> list[int]:
-    """Greedy rows for labels printed left-aligned at their dates, so none overlap."""
+def _rows(
+    items: list[tuple[dt.date, str]], start: Any, as_of: Any, width: int
+) -> list[tuple[int, bool]]:
+    """Greedy rows for labels printed at their dates, so none overlap: (row, flipped) per
+    label, flipped (ending at its date) where it would run past the plot's right edge."""
     lo, hi = year_domain(start, as_of)
     span = (hi - lo).days or 1
-    ends: list[float] = []
-    rows = []
+    taken: list[list[tuple[float, float]]] = []
+    out = []
     for when, text in items:
         x = (when - lo).days / span * width
-        right = x + len(text) * CHAR_PX + 8
-        for row, edge in enumerate(ends):
-            if x > edge:
-                ends[row] = right
-                rows.append(row)
+        size = len(text) * CHAR_PX + 8
+        flip = x + size > width and x - size >= 0
+        left, right = (x - size, x) if flip else (x, x + size)
+        for row, spans in enumerate(taken):
+            if all(right < a or left > b for a, b in spans):
+                spans.append((left, right))
+                out.append((row, flip))
                 break
         else:
-            ends.append(right)
-            rows.append(len(ends) - 1)
-    return rows
+            taken.append([(left, right)])
+            out.append((len(taken) - 1, flip))
+    return out
+
+
+def _labels(base: Any, text: str, x: Any, tooltip: Any = None, **mark: Any) -> Any:
+    """Text at `x` and `top`: left-aligned after the date, or right-aligned before it
+    where the row says `flip`."""
+    extra = {"tooltip": tooltip} if tooltip is not None else {}
+    layers = []
+    for flip, align, dx in ((False, "left", 3), (True, "right", -3)):
+        layers.append(
+            base.transform_filter(alt.datum.flip if flip else ~alt.datum.flip)
+            .mark_text(align=align, baseline="bottom", dx=dx, fontSize=LABEL_SIZE, **mark)
+            .encode(x=x, y=alt.Y("top:Q", scale=None), text=text, **extra)
+        )
+    return alt.layer(*layers)
 
 
 def lane_y(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Y:
@@ -350,8 +369,9 @@ def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> 
     tagged = [(_day(w), str(t)) for w, t in zip(markers["when"], markers["tag"], strict=True)]
     labelled = [(w, t) for w, t in tagged if t]
     rows = iter(_rows(labelled, start, as_of, WIDTH))
-    data["row"] = [next(rows) if t else -1 for _, t in tagged]
-    data["top"] = [-(r + 1) * LABEL_ROW + 3 if r >= 0 else 0 for r in data["row"]]
+    placed = [next(rows) if t else (-1, False) for _, t in tagged]
+    data["top"] = [-(r + 1) * LABEL_ROW + 3 if r >= 0 else 0 for r, _ in placed]
+    data["flip"] = [f for _, f in placed]
     base = alt.Chart(data)
     rules = base.mark_rule(strokeDash=[4, 3], color=GREY, strokeWidth=1).encode(
         x=alt.X("when:T"),
@@ -362,11 +382,8 @@ def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> 
             alt.Tooltip("marker:N", title="Event"),
         ],
     )
-    labels = (
-        base.transform_filter(alt.datum.tag != "")
-        .mark_text(align="left", baseline="bottom", dx=3, fontSize=LABEL_SIZE, color="#333333")
-        .encode(x=alt.X("when:T"), y=alt.Y("top:Q", scale=None), text="tag:N")
-    )
+    tagged_rows = base.transform_filter(alt.datum.tag != "")
+    labels = _labels(tagged_rows, "tag:N", alt.X("when:T"), color="#333333")
     return rules + labels
 
 
@@ -427,7 +444,9 @@ def context_layer(periods: pd.DataFrame, start: Any, as_of: Any, height: int) ->
         chars = max(len(str(text)), round(width_days / span * WIDTH / CHAR_PX))
         items.append((_day(first), "x" * chars))
     row = LABEL_ROW + 4
-    data["top"] = [-(r + 1) * row + 3 for r in _rows(items, start, as_of, WIDTH)]
+    placed = _rows(items, start, as_of, WIDTH)
+    data["top"] = [-(r + 1) * row + 3 for r, _ in placed]
+    data["flip"] = [f for _, f in placed]
     data["bar_top"] = data["top"] + 2
     data["bar_bottom"] = data["top"] + 5
     tooltip = [
@@ -460,14 +479,9 @@ def context_layer(periods: pd.DataFrame, start: Any, as_of: Any, height: int) ->
         .mark_rule(color="#6E6E6E", strokeWidth=2)
         .encode(x=alt.X("start:T"), y=alt.Y("bar_top:Q", scale=None), y2=alt.value(0))
     )
-    labels = base.mark_text(
-        align="left",
-        baseline="bottom",
-        dx=0,
-        fontSize=LABEL_SIZE,
-        fontStyle="italic",
-        color="#333333",
-    ).encode(x=alt.X("start:T"), y=alt.Y("top:Q", scale=None), text="label:N", tooltip=tooltip)
+    labels = _labels(
+        base, "label:N", alt.X("start:T"), fontStyle="italic", color="#333333", tooltip=tooltip
+    )
     return shade + rules + bars + ticks + labels
 
 
