@@ -520,9 +520,11 @@ def edition_metadata(resolved: Any) -> tuple[dict[str, str], dt.datetime]:
 
 
 def kernel_environment(project: Any) -> dict[str, str]:
+    """What a kernel needs to find the subject's code and data (the seam's variables)."""
     return {
         **os.environ,
         "BRIEF_PROJECT_ROOT": str(project.root),
+        "BRIEF_DATA_DIR": str(project.data_dir),
         "PYTHONPATH": str(project.root / "src"),
     }
 
@@ -627,7 +629,11 @@ def quarto_prepare(project_dir: Path, build: Path, raw: dict[str, str]) -> None:
     lines = [f"{name}: {json.dumps(value)}" for name, value in values.items()]
     (build / "params.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     metadata, timestamp = edition_metadata(resolved)
-    info = {"metadata": metadata, "epoch": int(timestamp.timestamp())}
+    info = {
+        "metadata": metadata,
+        "epoch": int(timestamp.timestamp()),
+        "document": project.document.name,
+    }
     (build / "edition.json").write_text(json.dumps(info), encoding="utf-8")
 
 
@@ -643,6 +649,7 @@ def quarto_render(project_dir: Path, build: Path) -> None:
     env = {
         **os.environ,
         "BRIEF_PROJECT_ROOT": str(project_dir),
+        "BRIEF_DATA_DIR": str(project_dir / "data"),
         "PYTHONPATH": str(project_dir / "src"),
         "QUARTO_PYTHON": sys.executable,  # the kernel runs in this environment
         "SOURCE_DATE_EPOCH": str(info["epoch"]),
@@ -651,14 +658,15 @@ def quarto_render(project_dir: Path, build: Path) -> None:
     for source in sorted((build / "notebooks").glob("*.ipynb")):
         out_name = f"{source.stem}.executed.ipynb"
         command = [exe, "render", str(source.relative_to(build)), "--execute"]
-        command += ["--execute-params", "params.yml", "--to", "ipynb", "--output", out_name]
+        command += ["--execute-params", str(build / "params.yml")]
+        command += ["--to", "ipynb", "--output", out_name]
         run_quarto(command, build, env, f"quarto render {source.name} --execute")
         found = sorted(build.rglob(out_name))
         if not found:
             sys.exit(f"quarto render {source.name} --to ipynb wrote no {out_name} in {build}")
         found[0].replace(source)
     executed_at = time.perf_counter()
-    document = next(p.name for p in build.glob("*.qmd"))
+    document = info["document"]
     meta = [item for k, v in info["metadata"].items() for item in ("-M", f"{k}:{v}") if v]
     run_quarto([exe, "render", document, *meta], build, env, f"quarto render {document}")
     for suffix in (".html", ".pdf"):
