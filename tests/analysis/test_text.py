@@ -87,3 +87,26 @@ def test_fill_takes_only_the_values_a_template_uses(catalogue):
     assert text.fill("demo.trip", pool, catalogue) == "2 trips"
     with pytest.raises(TextError, match="needs the value"):
         text.fill("demo.visits", {"n": 2}, catalogue)
+
+
+def test_every_literal_key_in_the_subject_code_is_in_the_catalogue():
+    """A `say("section.name", …)` with a fixed key must find its template (f-string keys are
+    checked by the tests of their sections)."""
+    import re
+    from pathlib import Path
+
+    text._section.cache_clear()
+    root = Path(text.__file__).parent
+    pattern = re.compile(
+        r"""\b(?:say|fill|plural)\(\s*(?:n=\w+,\s*)?["']([a-z_]+\.[a-z0-9_.]+)["']"""
+    )
+    missing = []
+    for path in sorted(root.glob("*.py")):
+        for key in pattern.findall(path.read_text(encoding="utf-8")):
+            if key.endswith("."):  # a prefix the code completes: "assessment.phrase." + state
+                continue
+            try:
+                text.template(key)
+            except TextError:
+                missing.append(f"{path.name}: {key}")
+    assert not missing, missing
