@@ -1046,44 +1046,33 @@ def _reading_text(a: Assessment, key: str, params: Any) -> str:
 
 
 def indicator_table(a: Assessment, params: Any) -> str:
-    """Every indicator with its window, weight, reading and score; the score last."""
+    """Every indicator (with its window), its weight, reading and score; the total last."""
     start_year = str(pd.Timestamp(params.start).year)
     rows = []
     for ind in (*INDICATORS, None):
         key = ind.key if ind else "momentum"
-        name = say(
-            f"assessment.name.{key}",
-            **({"partner": registry.name(a.partner)} if key == "partner" else {}),
-        )
-        window = say(
-            f"assessment.window.{key}", **({"start_year": start_year} if key == "contact" else {})
+        cell = say(
+            "assessment.table.indicator_cell",
+            name=say(
+                f"assessment.name.{key}",
+                **({"partner": registry.name(a.partner)} if key == "partner" else {}),
+            ),
+            window=say(
+                f"assessment.window.{key}",
+                **({"start_year": start_year} if key == "contact" else {}),
+            ),
         )
         weight = f"{ind.weight:.2f}" if ind else say("assessment.table.momentum_weight")
-        score = _score_of(a, key)
         known = key == "momentum" or a.readings[key].known
-        rows.append(
-            [
-                name,
-                window,
-                weight,
-                _reading_text(a, key, params),
-                f"{score:+.2f}".replace("-", "−") if known else "–",
-            ]
-        )
-    rows.append(
-        [
-            f"**{say('assessment.table.total', threshold=f'{STATE_THRESHOLD:.2f}')}**",
-            "",
-            "",
-            f"**{say(f'assessment.state.{a.state}')}**",
-            f"**{a.score:+.2f}**".replace("-", "−"),
-        ]
-    )
+        score = f"{_score_of(a, key):+.2f}".replace("-", "−") if known else "–"
+        rows.append([cell, weight, _reading_text(a, key, params), score])
+    total = say("assessment.table.total", threshold=f"{STATE_THRESHOLD:.2f}")
+    state = say(f"assessment.state.{a.state}")
+    rows.append([f"**{total}**", "", f"**{state}**", f"**{a.score:+.2f}**".replace("-", "−")])
     header = [
-        say(f"assessment.table.header_{h}")
-        for h in ("indicator", "window", "weight", "reading", "score")
+        say(f"assessment.table.header_{h}") for h in ("indicator", "weight", "reading", "score")
     ]
-    return narrative.md_table(header, rows, align="lllll"[:3] + "lr", widths=[4, 4, 1, 4, 1])
+    return narrative.md_table(header, rows, align="llll"[:2] + "lr", widths=[5, 1, 4, 1])
 
 
 EVIDENCE_KEYS = ("contact", "anniversaries", "readouts", "goodwill", "friction", "partner")
