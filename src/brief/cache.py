@@ -163,20 +163,26 @@ class ValidatedMarkers:
         atomic_write(self.dir / f"{key}.json", json.dumps(record, sort_keys=True) + "\n")
 
 
-def read_checked(path: Path, warn: Warn | None = None) -> bytes | None:
-    """A cached file written by `write_checked`, or None when absent or damaged."""
+def _to_stderr(text: str) -> None:
+    import sys
+
+    print(f"warning: {text}", file=sys.stderr)
+
+
+def read_checked(path: Path, warn: Warn = _to_stderr) -> bytes | None:
+    """A cached file written by `write_checked`, or None when absent or damaged (warned)."""
     sidecar = path.with_name(path.name + ".sha256")
     if not path.exists() and not sidecar.exists():
         return None
     try:
         data = path.read_bytes()
-        if sidecar.read_text(encoding="utf-8").strip() == bytes_sha256(data):
+        recorded = sidecar.read_text(encoding="utf-8").strip() if sidecar.exists() else None
+        if recorded == bytes_sha256(data):
             return data
-        reason = "it does not match its recorded sha256"
+        reason = "no recorded sha256" if recorded is None else "it does not match its sha256"
     except OSError as exc:
-        reason = str(exc)
-    if warn:
-        warn(f"the cached file {path} is damaged ({reason}); discarded, it will be rebuilt")
+        reason = exc.strerror or str(exc)
+    warn(f"the cached file {path} is damaged ({reason}); discarded, it will be rebuilt")
     path.unlink(missing_ok=True)
     sidecar.unlink(missing_ok=True)
     return None

@@ -335,10 +335,15 @@ def normalize_executed(text: str, name: str, *, max_output_mb: float, warn: Warn
     cap_outputs(nb, name, max_output_mb, warn)
     add_static_charts(nb)
     meta = nb.get("metadata", {}).get("papermill", {})
-    nb["metadata"]["papermill"] = {"parameters": meta.get("parameters", {})}
+    # Only what the cache key covers may reach the edition (brief.notebooks): the source's
+    # kernel metadata and view state are not inputs, so they are not kept (E's edit).
+    nb["metadata"] = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": nb.get("metadata", {}).get("language_info", {}),
+        "papermill": {"parameters": meta.get("parameters", {})},
+    }
     for cell in nb.get("cells", []):
-        cell.get("metadata", {}).pop("papermill", None)
-        cell.get("metadata", {}).pop("execution", None)
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k == "tags"}
         if protocol.INJECTED_TAG in protocol.cell_tags(cell):
             cell["id"] = "injected-parameters"
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
