@@ -123,6 +123,7 @@ def test_each_card_carries_bottom_line_as_of_what_is_new_and_publication_date(ou
     assert "first edition in the archive" in first
 
 
+@pytest.mark.browser
 def test_the_archive_escapes_hostile_text_and_loads_nothing(output):
     index = write_archive(output)
     page = index.read_text(encoding="utf-8")
