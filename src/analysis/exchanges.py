@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from analysis import charts, narrative, registry, timeline
-from analysis.data import Tables
+from analysis.data import Tables, coverage_window
 from analysis.params import BriefParams
 from analysis.text import join as join_words
 from analysis.text import number, say
@@ -105,14 +105,16 @@ def covered_from(view: Tables, partner: str) -> pd.Timestamp | None:
 def comparison_window(
     view: Tables, params: BriefParams
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The span over which China and the partner may be compared, or None (not covered)."""
-    lo = pd.Timestamp(params.start)
-    for code in (timeline.CHINA, params.compare_with):
-        day = covered_from(view, code)
-        if day is None:
-            return None
-        lo = max(lo, day)
-    hi = pd.Timestamp(params.as_of)
+    """The span over which China and the partner may be compared, or None (not covered).
+
+    From the later of the two coverage dates (and `start`) to the date the events table is
+    current to in this view (`analysis.data.coverage_window`).
+    """
+    window = coverage_window(view, timeline.CHINA, params.compare_with)
+    if window is None:
+        return None
+    lo = max(pd.Timestamp(params.start), pd.Timestamp(window[0]))
+    hi = min(pd.Timestamp(params.as_of), pd.Timestamp(window[1]))
     return (lo, hi) if lo <= hi else None
 
 
@@ -454,7 +456,17 @@ def count_sentences(view: Tables, params: BriefParams) -> list[str]:
             "partner_counts": count_phrase(in_window(other, lo, hi), ministerial=True),
             "china_counts": count_phrase(in_window(china, lo, hi), ministerial=True),
         }
-        if lo <= pd.Timestamp(params.start):
+        if hi < pd.Timestamp(params.as_of):
+            out.append(
+                say(
+                    "exchanges.compare_until",
+                    partner=name,
+                    covered=narrative.fmt_date(lo, "month"),
+                    end=narrative.fmt_date(hi),
+                    **counts,
+                )
+            )
+        elif lo <= pd.Timestamp(params.start):
             out.append(say("exchanges.compare", partner=name, **counts))
         else:
             out.append(

@@ -20,7 +20,7 @@ def test_one_trip_counts_once():
     rows = exchanges.exchanges(st.events(), "CHN")
     sept = rows[rows["when"].dt.strftime("%Y-%m") == "2025-09"]
     assert len(sept) == 1 and sept.iloc[0]["event_type"] == "summit"
-    assert sept.iloc[0]["event_id"] == "e30" and sept.iloc[0]["level"] == "leader"
+    assert sept.iloc[0]["event_id"] == st.ID["e30"] and sept.iloc[0]["level"] == "leader"
     counts = exchanges.counts_per_year(st.events(), ["CHN"], "2013-01-01", "2026-02-01")
     assert int(counts.loc[counts["year"] == 2025, "total"].iloc[0]) == 2  # trip + Li Qiang
 
@@ -65,7 +65,7 @@ def test_seniority_is_computed_from_level():
     assert "first senior Chinese visit to Pyongyang since April 2024" in text
     assert "no Chinese visitor of higher rank had come since June 2019" in text
     ev = st.events()
-    ev.loc[ev["event_id"] == "e22", "level"] = "official"
+    ev.loc[ev["event_id"] == st.ID["e22"], "level"] = "official"
     text = exchanges.text(st.view("2026-02-01", events=ev), params)
     assert "No Chinese visitor of higher rank had come to Pyongyang since June 2019" in text
 
@@ -89,7 +89,7 @@ def test_prose_has_no_colon_spliced_events_or_cut_labels():
 
 def test_changed_event_date_moves_sentence_and_chart():
     ev = st.events()
-    ev.loc[ev["event_id"] == "e31", ["date", "published"]] = "2025-11-20"
+    ev.loc[ev["event_id"] == st.ID["e31"], ["date", "published"]] = "2025-11-20"
     view, params = st.view("2026-02-01", events=ev), st.params("2026-02-01")
     assert "20 November 2025" in exchanges.text(view, params)
     rows = charts.data_of(exchanges.timeline_figure(view, params).chart)
@@ -98,7 +98,7 @@ def test_changed_event_date_moves_sentence_and_chart():
 
 def test_data_text_is_escaped():
     ev = st.events()
-    ev.loc[ev["event_id"] == "e31", "description"] = "<script>alert(1)</script> visit"
+    ev.loc[ev["event_id"] == st.ID["e31"], "description"] = "<script>alert(1)</script> visit"
     view, params = st.view("2026-02-01", events=ev), st.params("2026-02-01")
     text = exchanges.text(view, params)
     assert "<script>" not in text and "\\<script\\>" in text

@@ -14,7 +14,7 @@ def test_unmatched_tests_find_events_missing_from_csis():
     prov = st.provocations()
     prov = prov[prov["date"] != "2017-09-03"]
     missing = outlook.unmatched_tests(st.events(), prov, "2013-01-01", "2026-02-01")
-    assert list(missing["event_id"]) == ["e07"]
+    assert list(missing["event_id"]) == [st.ID["e07"]]
 
 
 def test_limits_state_gaps_series_difference_and_low_confidence():

@@ -19,7 +19,7 @@ def test_leader_time_over_last_three_years():
 def test_recent_signals_towards_moscow_in_january_2026():
     text = pivot.signals_text(st.events(), "2026-01-25")
     assert "5 January 2026" in text and "memorial" in text
-    assert "the record holds one event bearing on Pyongyang's ties with Moscow:" in text
+    assert "the record holds one warming signal bearing on Pyongyang's ties with Moscow:" in text
 
 
 def test_none_recent_falls_back_to_latest():
@@ -41,13 +41,13 @@ def test_milestones_text_and_figure():
     assert "Treaty and military steps since January 2019: Russia 2, China 0" in title
     assert "2013" not in title
     facts = pivot.facts(view, params)
-    assert "e25" in facts["events"]
+    assert st.ID["e25"] in facts["events"]
 
 
 def test_signals_are_counted_by_their_code():
     ev = st.events()
     ev["signal"], ev["signal_partner"] = "neutral", ""
-    ev.loc[ev["event_id"] == "e31", ["signal", "signal_partner"]] = ["warming", "CHN"]
+    ev.loc[ev["event_id"] == st.ID["e31"], ["signal", "signal_partner"]] = ["warming", "CHN"]
     text = pivot.signals_text(ev, "2026-01-05")
     assert "the record holds one warming signal bearing on Pyongyang's ties with Beijing" in text
     assert "- **9 October 2025.** Premier Li Qiang visits Pyongyang" in text

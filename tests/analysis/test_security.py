@@ -54,22 +54,35 @@ def test_text_makes_the_claim_testable():
     assert title.startswith("Three of four nuclear tests since 2013 drew UN sanctions China")
 
 
+def _launch(prov, day):
+    return st.with_row(
+        prov,
+        provocation_id=f"{day}-9",
+        date=day,
+        published=day,
+        category="missile",
+        event="Missile launch",
+        description="Missile launch.",
+        source_url="https://example.org/csis",
+    )
+
+
 def _with_2094(events):
-    ev = events.copy()
-    ev.loc[len(ev)] = {
-        **{c: "" for c in ev.columns},
-        "event_id": "e94",
-        "date": "2013-03-07",
-        "published": "2013-03-07",
-        "actor_a": "UNSC",
-        "actor_b": "PRK",
-        "event_type": "sanction",
-        "description": "UNSC unanimously adopts Resolution 2094 after the third nuclear test.",
-        "source_id": "src-un",
-        "confidence": "high",
-        "date_precision": "day",
-    }
-    return ev
+    return st.with_row(
+        events,
+        event_id="2013-03-07-e94",
+        date="2013-03-07",
+        date_precision="day",
+        published="2013-03-07",
+        actor_a="UNSC",
+        actor_b="PRK",
+        event_type="sanction",
+        description="UNSC unanimously adopts Resolution 2094 after the third nuclear test.",
+        signal="cooling",
+        signal_partner="CHN",
+        source_id="src-b",
+        confidence="high",
+    )
 
 
 def test_every_nuclear_test_answered_once_the_record_has_2094():
@@ -85,7 +98,7 @@ def test_every_nuclear_test_answered_once_the_record_has_2094():
 
 def test_missile_triggered_resolutions_are_named():
     prov = st.provocations()
-    prov.loc[len(prov)] = ["p98", "2017-11-29", "missile", "ICBM", "2017-11-29", "ICBM", "u"]
+    prov = _launch(prov, "2017-11-29")
     view, params = st.view("2026-02-01", provocations=prov), st.params("2026-02-01")
     s = security.summary(view, params)
     names = list(s["launch_resolutions"]["resolution"])
@@ -117,7 +130,7 @@ def test_per_year_zero_fills_and_chart_holds_counts():
 
 def test_added_missile_event_changes_the_count():
     prov = st.provocations()
-    prov.loc[len(prov)] = ["p99", "2025-06-01", "missile", "SRBM", "2025-06-01", "SRBM", "u"]
+    prov = _launch(prov, "2025-06-01")
     view, params = st.view("2026-02-01", provocations=prov), st.params("2026-02-01")
     assert security.trend(view.provocations, params.as_of)["2025"] == 2
     assert "CSIS records two missile events in 2025" in security.text(view, params)

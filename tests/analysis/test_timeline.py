@@ -8,7 +8,7 @@ from tests.analysis import sample_tables as st
 
 def test_prepare_reads_partial_dates():
     ev = timeline.prepare(st.events())
-    row = ev[ev["event_id"] == "e20"].iloc[0]
+    row = ev[ev["event_id"] == st.ID["e20"]].iloc[0]
     assert row["precision"] == "year" and row["when"] == pd.Timestamp("2024-01-01")
     assert timeline.dated(row) == "in 2024"
     assert list(ev["when"]) == sorted(ev["when"])
@@ -17,16 +17,16 @@ def test_prepare_reads_partial_dates():
 def test_between_is_symmetric_and_headline_drops_low():
     ev = timeline.prepare(st.events())
     assert len(timeline.between(ev, "PRK", "CHN")) == len(timeline.between(ev, "CHN", "PRK"))
-    assert "e20" not in set(timeline.headline(ev)["event_id"])
+    assert st.ID["e20"] not in set(timeline.headline(ev)["event_id"])
 
 
 def test_mention_and_facts():
     ev = timeline.prepare(st.events())
-    row = ev[ev["event_id"] == "e30"].iloc[0]
+    row = ev[ev["event_id"] == st.ID["e30"]].iloc[0]
     assert timeline.mention(row).startswith("on 4 September 2025: 6th Kim\\-Xi summit")
     assert timeline.mention(row).endswith("[@src-c]")
-    assert timeline.facts(ev[ev["event_id"] == "e30"]) == {
-        "e30": "2025-09-04 — 6th Kim-Xi summit, Beijing - first in six years"
+    assert timeline.facts(ev[ev["event_id"] == st.ID["e30"]]) == {
+        st.ID["e30"]: "2025-09-04 — 6th Kim-Xi summit, Beijing - first in six years"
     }
     assert timeline.sentence_name("USA") == "the United States"
 
@@ -53,11 +53,13 @@ def test_prepare_runs_once_per_view():
 def test_prepare_sees_a_frame_changed_in_place():
     ev = st.events()
     first = timeline.prepare(ev)
-    ev.loc[ev["event_id"] == "e30", "date"] = "2025-09-05"
+    ev.loc[ev["event_id"] == st.ID["e30"], "date"] = "2025-09-05"
     again = timeline.prepare(ev)
-    when = again.loc[again["event_id"] == "e30", "when"].iloc[0]
+    when = again.loc[again["event_id"] == st.ID["e30"], "when"].iloc[0]
     assert when == pd.Timestamp("2025-09-05")
-    assert first.loc[first["event_id"] == "e30", "when"].iloc[0] == pd.Timestamp("2025-09-04")
+    assert first.loc[first["event_id"] == st.ID["e30"], "when"].iloc[0] == pd.Timestamp(
+        "2025-09-04"
+    )
     # callers get copies: changing one does not change the memo
     again["label"] = "x"
     assert timeline.prepare(ev)["label"].iloc[0] != "x"

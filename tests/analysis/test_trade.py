@@ -94,20 +94,21 @@ def test_facts_numbers():
 
 def test_reopenings_are_not_marked_as_closures():
     ev = st.events()
-    ev.loc[len(ev)] = [
-        "e99",
-        "2022-01-16",
-        "2022-01-16",
-        "PRK",
-        "CHN",
-        "border",
-        "Rail freight resumes, the first since the 2020 closure.",
-        "src-e",
-        "high",
-        "day",
-        "",
-        "",
-    ]
+    ev = st.with_row(
+        ev,
+        event_id="2022-01-16-e99",
+        date="2022-01-16",
+        date_precision="day",
+        published="2022-01-16",
+        actor_a="PRK",
+        actor_b="CHN",
+        event_type="border",
+        description="Rail freight resumes, the first since the 2020 closure.",
+        signal="warming",
+        signal_partner="CHN",
+        source_id="src-e",
+        confidence="high",
+    )
     marks = trade.markers(ev, "2013-01-01", "2026-02-01")
     assert list(marks[marks["kind"] == "Border closure"]["when"].dt.year) == [2020]
 
@@ -145,16 +146,21 @@ def test_growth_is_precise_only_between_exact_figures():
 
 def test_derived_total_is_said_as_derived():
     frame = st.trade()
-    row = frame[(frame["period_type"] == "monthly")].iloc[-1].copy()
-    row["period"], row["published"] = "12", "2026-01-20"
-    row["exports_to_nk_usd_m"], row["imports_from_nk_usd_m"], row["total_usd_m"] = (
-        257.4,
-        52.7,
-        310.1,
+    frame = st.with_row(
+        frame,
+        partner="CHN",
+        series="GACC",
+        period_type="monthly",
+        year=2025,
+        period="12",
+        exports_to_nk_usd_m=257.4,
+        imports_from_nk_usd_m=52.7,
+        total_usd_m=310.1,
+        total_derived=True,
+        published="2026-01-20",
+        source_id="t-month",
+        confidence="high",
     )
-    frame.loc[len(frame)] = row
-    frame["total_derived"] = False
-    frame.loc[len(frame) - 1, "total_derived"] = True
     view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
     text = trade.share_text(view, params)
     assert "The latest, for December 2025, is US$310 million, derived from its exports" in text

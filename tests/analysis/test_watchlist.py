@@ -30,24 +30,25 @@ def test_counts_in_words_without_zeros():
 
 def test_sejong_points_and_friction_told_apart():
     ind = st.watch_indicators()
-    ind.loc[len(ind)] = [
-        "workers",
-        "North Korean workers in China",
-        "New permits",
-        "sejong-2024-11",
-        5,
-    ]
-    ind["named_as"] = ["watch", "watch", "watch", "", "friction"]
-    status = st.watch_status()
-    status.loc[len(status)] = [
-        "workers",
-        "2024-10-21",
-        "no_movement",
-        "2024-10-21",
-        "Reluctant.",
-        "sejong-2024-11",
-        "medium",
-    ]
+    ind = st.with_row(
+        ind,
+        indicator_id="workers",
+        label="North Korean workers in China",
+        description="New permits",
+        named_by="sejong-2024-11",
+        named_as="friction",
+        order=5,
+    )
+    status = st.with_row(
+        st.watch_status(),
+        indicator_id="workers",
+        effective="2024-10-21",
+        published="2024-10-21",
+        status="no_movement",
+        detail="Reluctant.",
+        source_id="sejong-2024-11",
+        confidence="medium",
+    )
     view = st.view("2024-10-21", watch_indicators=ind, watch_status=status)
     cur = watchlist.current(view.watch_indicators, view.watch_status, "2024-10-21")
     text = watchlist.text(cur, "2024-10-21")
@@ -56,31 +57,33 @@ def test_sejong_points_and_friction_told_apart():
     table = watchlist.scorecard(cur)
     assert "| North Korean workers in China |" in table  # no † on the friction
     # without the column, no count of the brief's points is claimed
-    plain = watchlist.text(_cur("2024-10-21"), "2024-10-21")
+    plain = watchlist.text(_cur("2024-10-21").drop(columns="named_as"), "2024-10-21")
     assert "are drawn from the Sejong brief" in plain and "named three" not in plain
 
 
 def test_tourism_is_not_said_to_be_sanctioned():
     ind = st.watch_indicators()
-    ind.loc[len(ind)] = [
-        "nk-workers-china",
-        "North Korean workers in China",
-        "x",
-        "sejong-2024-11",
-        5,
-    ]
-    status = st.watch_status()
-    status.loc[len(status)] = [
-        "nk-workers-china",
-        "2024-10-21",
-        "no_movement",
-        "2024-10-21",
-        "x",
-        "sejong-2024-11",
-        "high",
-    ]
+    ind = st.with_row(
+        ind,
+        indicator_id="nk-workers-china",
+        label="North Korean workers in China",
+        description="x",
+        named_by="sejong-2024-11",
+        named_as="friction",
+        order=5,
+    )
+    status = st.with_row(
+        st.watch_status(),
+        indicator_id="nk-workers-china",
+        effective="2024-10-21",
+        published="2024-10-21",
+        status="no_movement",
+        detail="x",
+        source_id="sejong-2024-11",
+        confidence="high",
+    )
     ev = st.events()
-    ev.loc[ev["event_id"] == "e08", "description"] = (
+    ev.loc[ev["event_id"] == st.ID["e08"], "description"] = (
         "Resolution 2375: no new work permits for workers."
     )
     view = st.view("2026-02-01", watch_indicators=ind, watch_status=status, events=ev)
