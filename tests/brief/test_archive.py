@@ -117,7 +117,7 @@ def test_each_card_carries_bottom_line_as_of_what_is_new_and_publication_date(ou
     card = re.search(r'<li[^>]*data-edition="2025-04-08".*?</li>', page, flags=re.S).group(0)
     assert '<p class="bottom-line">A thaw, on the surface.</p>' in card
     assert '<dd class="as-of">2025-04-08</dd>' in card
-    assert "since 2024-10-21" in card and "events 1 new" in card
+    assert "Since 2024-10-21" in card and "events: 1 new" in card
     assert "2025-04-08 15:30 UTC" in card  # published, not the as-of date
     first = re.search(r'<li[^>]*data-edition="2024-10-21".*?</li>', page, flags=re.S).group(0)
     assert "first edition in the archive" in first

@@ -96,7 +96,7 @@ def test_the_diff_opens_with_what_moved(pair):
     assert lines[0] == "2024-10-21 → 2026-01-25"
     assert "The assessment moved from steady to cooling." in lines[2]
     assert "“A renewed chill as Pyongyang leans on Moscow.”" in text
-    assert "Stated facts: events 1 new, 1 gone" in text
+    assert "Stated facts: events: 1 new, 1 gone" in text
 
 
 def test_json_is_stable_and_complete(pair):

@@ -84,6 +84,9 @@ def provenance(manifest: Manifest) -> str:
 def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
     """One line: what this edition states that its recorded previous edition did not."""
     previous = (entry.manifest.previous or {}).get("edition")
+    if not previous:  # manifests older than the record of it: the catalogue's choice
+        found = catalogue.previous(entry.as_of)
+        previous = found.name if found is not None else None
     if not previous:
         return "first edition in the archive"
     folder = catalogue.output_dir / str(previous)
@@ -95,7 +98,7 @@ def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
     new_facts, _ = read_facts(entry.path, entry.manifest)
     d = compare(old, old_facts, entry.manifest, new_facts, entry.date_key)
     moved = summary(d)
-    return f"since {previous}: " + (" ".join(moved) if moved else "no change in the stated facts")
+    return f"Since {previous}: " + (" ".join(moved) if moved else "no change in the stated facts")
 
 
 @dataclass
@@ -119,12 +122,12 @@ def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
         badges.append(Badge("failed", "Fails verification"))
     classes = ["edition", "official"] + (["latest"] if latest else [])
     shown = {k: v for k, v in m.non_default.items() if k != entry.date_key}
-    published = m.publication.published or m.built
+    when = ("Published", m.publication.published) if m.publication.published else ("Built", m.built)
     return {
         "name": entry.name,
         "classes": " ".join(classes),
         "badges": badges,
-        "title": m.title or entry.name,
+        "title": str(assessment.get("title") or m.title or entry.name),
         "bottom_line": str(assessment.get("label") or ""),
         "erratum": m.publication.erratum or "",
         "superseded": newer.name if newer else "",
@@ -133,7 +136,8 @@ def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
         "as_of": entry.as_of,
         "new": new_since_previous(entry, catalogue),
         "params": [f"{k}={param_value(shown[k])}" for k in sorted(shown)],
-        "published": built_label(published) or "unknown",
+        "when": when[0],
+        "published": built_label(when[1]) or "unknown",
         "html": _href(entry.name, HTML_FILE) if entry.has_file(HTML_FILE) else "",
         "pdf": _href(entry.name, PDF_FILE) if entry.has_file(PDF_FILE) else "",
         "size": human_size(_folder_size(entry.path)),

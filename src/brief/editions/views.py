@@ -218,7 +218,7 @@ def summary(d: EditionDiff) -> list[str]:
             )
             if items
         ]
-        counts.append(f"{kind.title.lower()} {', '.join(parts)}")
+        counts.append(f"{kind.title.lower()}: {', '.join(parts)}")
     if counts:
         sentences.append("Stated facts: " + "; ".join(counts) + ".")
     return sentences
