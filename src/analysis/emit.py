@@ -10,17 +10,28 @@ pandoc + typst path and real Quarto) pick per format among the same outputs:
   never shown in the brief;
 - document metadata: `application/vnd.brief.metadata+json` (the computed title and
   subtitle), which the engines pass to pandoc or Quarto as the document's metadata.
+
+Every language at once: given a function instead of a finished value (`markdown(f, *args)`,
+`figure(f, *args)`, `metadata(f, *args)`), an output is written once per catalogue language
+(`analysis.text.languages()`): the default language in the bundle itself, the others under
+`application/vnd.brief.languages+json` as `{lang: {"data": …, "metadata": …}}` (or
+`{lang: {"error": "…"}}` when that language could not be written). The machinery picks an
+edition's language from these before assembly, so an edition and its other-language twin
+share one execution (docs/ARCHITECTURE.md, "Languages").
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 FACTS_MIME = "application/vnd.brief.facts+json"
 METADATA_MIME = "application/vnd.brief.metadata+json"
 VEGALITE_MIME = "application/vnd.vegalite.v6+json"
+LANGUAGES_MIME = "application/vnd.brief.languages+json"
+Bundle = tuple[dict[str, Any], dict[str, Any]]  # (data, metadata) of one display output
 
 
 def _display(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
@@ -29,9 +40,52 @@ def _display(bundle: dict[str, Any], metadata: dict[str, Any] | None = None) -> 
     display(bundle, raw=True, metadata=metadata or {})
 
 
-def markdown(text: str) -> None:
-    """Show computed Markdown (already escaped where it carries data text)."""
-    _display({"text/markdown": text, "text/plain": text})
+def _in_every_language(build: Callable[[], list[Bundle]]) -> list[Bundle]:
+    """`build()` once per catalogue language; the other languages ride on the default's
+    bundles. A failure in the default language raises; in another it is recorded, and an
+    edition in that language refuses to assemble with its message."""
+    from analysis import text
+
+    first, *others = text.languages()
+    with text.language(first):
+        bundles = build()
+    variants: list[dict[str, Any]] = [{} for _ in bundles]
+    for lang in others:
+        try:
+            with text.language(lang):
+                found = build()
+            if len(found) != len(bundles):
+                raise ValueError(f"{len(found)} outputs in {lang}, {len(bundles)} in {first}")
+        except Exception as exc:  # recorded per language, raised at that edition's assembly
+            for variant in variants:
+                variant[lang] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        for variant, (data, meta) in zip(variants, found, strict=True):
+            variant[lang] = {"data": data, "metadata": meta}
+    if others:
+        for (data, _), variant in zip(bundles, variants, strict=True):
+            data[LANGUAGES_MIME] = variant
+    return bundles
+
+
+def _show(build: Callable[[], list[Bundle]]) -> None:
+    for data, meta in _in_every_language(build):
+        _display(data, meta)
+
+
+def _markdown_bundle(text: str) -> Bundle:
+    return {"text/markdown": text, "text/plain": text}, {}
+
+
+def markdown(text: str | Callable[..., str], *args: Any, **kwargs: Any) -> None:
+    """Show computed Markdown (already escaped where it carries data text).
+
+    `markdown(section.text, view, params)` writes it in every catalogue language; a plain
+    string is the same in every language."""
+    if callable(text):
+        _show(lambda: [_markdown_bundle(text(*args, **kwargs))])
+    else:
+        _display(*_markdown_bundle(text))
 
 
 def _script_safe_json(value: Any) -> str:
@@ -62,6 +116,23 @@ def chart_html(spec: dict[str, Any], name: str, alt: str) -> str:
     )
 
 
+def _chart_bundle(chart: Any, name: str, alt: str) -> Bundle:
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
+    data = {"text/html": chart_html(spec, name, alt), VEGALITE_MIME: spec, "text/plain": alt}
+    return data, {"brief": {"chart": chart_id(name), "alt": alt}}
+
+
+def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """A figure in every catalogue language: `build(*args)` gives an object with `chart`,
+    `name`, `alt` and `source` (a Markdown source line shown under the chart)."""
+
+    def bundles() -> list[Bundle]:
+        fig = build(*args, **kwargs)
+        return [_chart_bundle(fig.chart, fig.name, fig.alt), _markdown_bundle(fig.source)]
+
+    _show(bundles)
+
+
 def chart(chart: Any, name: str, alt: str) -> None:
     """Show an Altair chart: interactive HTML, the Vega-Lite spec itself, and alt text.
 
@@ -69,15 +140,7 @@ def chart(chart: Any, name: str, alt: str) -> None:
     vl-convert engine for the whole render instead of one per kernel); JupyterLab shows
     the spec natively when a notebook is run by hand.
     """
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
-    _display(
-        {
-            "text/html": chart_html(spec, name, alt),
-            VEGALITE_MIME: spec,
-            "text/plain": alt,
-        },
-        metadata={"brief": {"chart": chart_id(name), "alt": alt}},
-    )
+    _display(*_chart_bundle(chart, name, alt))
 
 
 def facts(values: dict[str, Any]) -> None:
@@ -85,9 +148,17 @@ def facts(values: dict[str, Any]) -> None:
     _display({FACTS_MIME: json.loads(json.dumps(values, sort_keys=True, default=str))})
 
 
-def metadata(values: dict[str, Any]) -> None:
-    """Set the edition's document metadata (e.g. its computed title and subtitle)."""
+def _metadata_bundle(values: dict[str, Any]) -> Bundle:
     clean = json.loads(json.dumps(values, sort_keys=True, default=str))
     if not isinstance(clean, dict) or not all(isinstance(v, str) for v in clean.values()):
         raise ValueError("document metadata must map names to strings")
-    _display({METADATA_MIME: clean})
+    return {METADATA_MIME: clean}, {}
+
+
+def metadata(values: dict[str, Any] | Callable[..., dict[str, Any]], *args: Any) -> None:
+    """Set the edition's document metadata (e.g. its computed title and subtitle);
+    `metadata(f, *args)` writes it in every catalogue language."""
+    if callable(values):
+        _show(lambda: [_metadata_bundle(values(*args))])
+    else:
+        _display(*_metadata_bundle(values))

@@ -20,6 +20,8 @@ TRADE_SERIES: dict[str, str] = {
     code: registry.SERIES[code].label for code in registry.lead_series()
 }
 Partner = Literal[registry.comparable()]  # type: ignore[valid-type]
+# The brief's languages: one sentence catalogue each (src/analysis/catalogue/<lang>/).
+Language = Literal["en", "ko"]
 TradeSeries = Literal[registry.lead_series()]  # type: ignore[valid-type]
 EARLIEST_START = dt.date(2000, 1, 1)
 
@@ -47,12 +49,24 @@ class BriefParams(BaseModel):
         description=f"lead China–North Korea trade series: one of {', '.join(TRADE_SERIES)}",
     )
 
+    # No notebook declares `lang`: every notebook writes every language, and the machinery
+    # ([tool.brief] language_param) picks this one before assembly, so the twins of an
+    # edition in two languages share one execution.
+    lang: Language = Field(
+        "en", description="language of the edition's text: en (English) or ko (Korean)"
+    )
+
     @field_validator("compare_with", mode="before")
     @classmethod
     def _partner_alias(cls, value: Any) -> Any:
         if isinstance(value, str):
             return registry.partner_alias(value)
         return value
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang_lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("trade_series", mode="before")
     @classmethod

@@ -13,8 +13,10 @@ naming the file and the key; there is no fallback to another language or to the 
 
 from __future__ import annotations
 
+import contextvars
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,35 @@ _FORMATTER = string.Formatter()
 
 class TextError(LookupError):
     """A catalogue problem: unknown key, missing or unused value, malformed file."""
+
+
+# The language a call without `lang=` writes in: `emit` sets it while it writes each
+# language's variant of an output (see `language`), so section code needs no parameter.
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("brief_lang", default=DEFAULT_LANG)
+
+
+def languages() -> tuple[str, ...]:
+    """Every language with a catalogue folder, the default one first."""
+    found = sorted(p.name for p in CATALOGUE.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    return (DEFAULT_LANG, *(lang for lang in found if lang != DEFAULT_LANG))
+
+
+def current_language() -> str:
+    return _CURRENT.get()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Write in `lang` inside the block (every `say` without `lang=` uses it)."""
+    token = _CURRENT.set(lang)
+    try:
+        yield lang
+    finally:
+        _CURRENT.reset(token)
+
+
+def _lang(lang: str | None) -> str:
+    return lang or _CURRENT.get()
 
 
 def _english(n: float) -> str:
@@ -65,8 +96,9 @@ def _is_plural(entry: Any) -> bool:
     return isinstance(entry, dict) and "other" in entry and set(entry) <= PLURAL_CATEGORIES
 
 
-def template(key: str, lang: str = DEFAULT_LANG) -> str | dict[str, str]:
+def template(key: str, lang: str | None = None) -> str | dict[str, str]:
     """The raw template stored under `key` (a string, or a plural mapping)."""
+    lang = _lang(lang)
     section, _, name = key.partition(".")
     if not section or not name:
         raise TextError(f"catalogue key {key!r} must be '<section>.<name>'")
@@ -105,8 +137,9 @@ def _choose(key: str, entry: str | dict[str, str], lang: str, values: Mapping[st
     return entry.get(category, entry["other"])
 
 
-def say(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+def say(key: str, lang: str | None = None, **values: Any) -> str:
     """The sentence `key` with `values` filled in; strict about keys and values."""
+    lang = _lang(lang)
     entry = template(key, lang)
     text = _choose(key, entry, lang, values)
     needed = fields(text)
@@ -123,9 +156,10 @@ def say(key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
         raise TextError(f"{key!r} ({lang}): cannot fill {text!r}: {exc}") from exc
 
 
-def fill(key: str, pool: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+def fill(key: str, pool: Mapping[str, Any], lang: str | None = None) -> str:
     """`say` with the values the template uses taken from `pool` (for variant templates
     that draw on one set of values); a value the template needs and `pool` lacks raises."""
+    lang = _lang(lang)
     entry = template(key, lang)
     forms = entry.values() if isinstance(entry, dict) else [entry]
     needed = set().union(*(fields(form) for form in forms)) | (
@@ -134,13 +168,15 @@ def fill(key: str, pool: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
     return say(key, lang, **{k: v for k, v in pool.items() if k in needed})
 
 
-def plural(n: int, key: str, lang: str = DEFAULT_LANG, **values: Any) -> str:
+def plural(n: int, key: str, lang: str | None = None, **values: Any) -> str:
     """A counted phrase from a plural template: plural(3, 'common.trip') -> '3 trips'."""
+    lang = _lang(lang)
     return say(key, lang, n=n, **values)
 
 
-def join(items: Iterable[str], conjunction: str = "and", lang: str = DEFAULT_LANG) -> str:
+def join(items: Iterable[str], conjunction: str = "and", lang: str | None = None) -> str:
     """A list in running text, by the catalogue's list patterns (`common.list.<conj>`)."""
+    lang = _lang(lang)
     words = [item for item in items if item]
     if not words:
         return ""
@@ -152,8 +188,9 @@ def join(items: Iterable[str], conjunction: str = "and", lang: str = DEFAULT_LAN
     return say(f"common.list.{conjunction}.many", lang, head=head, last=words[-1])
 
 
-def number(n: int, lang: str = DEFAULT_LANG) -> str:
+def number(n: int, lang: str | None = None) -> str:
     """A count in running text: a word from `common.numbers` while there is one, then digits."""
+    lang = _lang(lang)
     names = _section(lang, "common").get("numbers")
     if not isinstance(names, list):
         raise TextError(f"{_path(lang, 'common')}: 'numbers' must be a list of words")

@@ -18,6 +18,9 @@ METADATA_MIME = "application/vnd.brief.metadata+json"  # per-edition document me
 VEGALITE_MIME = "application/vnd.vegalite.v6+json"  # a chart's spec (the renderer adds SVG)
 VEGALITE_MIME_RE = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
 SVG_MIME = "image/svg+xml"
+# An output's text in the subject's other languages: {lang: {"data": …, "metadata": …}}
+# (or {lang: {"error": "…"}}); the machinery picks an edition's language before assembly.
+LANGUAGES_MIME = "application/vnd.brief.languages+json"
 
 # --- environment the renderer sets for every kernel -------------------------------------
 PROJECT_ROOT_ENV = "BRIEF_PROJECT_ROOT"  # the project folder (code, configuration)

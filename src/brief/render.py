@@ -68,6 +68,8 @@ class EditionPlan:
     up_to_date: bool = False
     executed: dict[str, Path] = field(default_factory=dict)
     target: release.Target | None = None
+    document: Path | None = None  # the source document in the edition's language
+    lang: tuple[str, str] | None = None  # (the edition's language, the default language)
 
 
 class RenderInterrupted(KeyboardInterrupt):
@@ -141,9 +143,33 @@ class Renderer:
             raise publish.PublishError(f"no notebooks in {self.project.notebooks_dir}")
         return found
 
-    def document_inputs(self) -> dict[str, str]:
+    def language(self, model: Any, values: dict[str, Any]) -> tuple[str, str] | None:
+        """(the edition's language, the default one) when [tool.brief] names a
+        `language_param`: a parameter no notebook declares, chosen at assembly."""
+        name = self.project.config.get("language_param")
+        if not name:
+            return None
+        field_ = model.model_fields.get(name)
+        if field_ is None:
+            raise ParamError(
+                f"pyproject.toml: [tool.brief] language_param {name!r} is not a parameter"
+            )
+        return str(values.get(name) or field_.default), str(field_.default)
+
+    def document_for(self, lang: tuple[str, str] | None) -> Path:
+        from brief.engines import AssemblyError
+        from brief.engines.languages import document_for
+
+        if lang is None:
+            return self.project.document
+        try:
+            return document_for(self.project.document, *lang)
+        except AssemblyError as exc:
+            raise ParamError(str(exc)) from None
+
+    def document_inputs(self, document: Path | None = None) -> dict[str, str]:
         root = self.project.root
-        paths = [self.project.document, root / "_quarto.yml"]
+        paths = [document or self.project.document, root / "_quarto.yml"]
         paths += [p for p in self.project.fonts_dir.glob("*") if p.suffix in FONT_SUFFIXES]
         return {
             **files_sha256(root, [p for p in paths if p.is_file()]),
@@ -164,10 +190,12 @@ class Renderer:
         notebooks = self.notebooks()
         sources = {p.name: notebook_source_digest(p) for p in notebooks}
         declared = {p.name: declared_parameters(p) for p in notebooks}
-        document = self.document_inputs()
         plans, names = [], set()
         for request in requests:
             resolved = resolve(model, request.params, _date(data.latest), request.where)
+            lang = self.language(model, resolved.values)
+            source = self.document_for(lang)
+            document = self.document_inputs(source)
             name = edition_name(resolved, self.project.date_key)
             if request.edition:
                 name = check_edition_name(request.edition)
@@ -192,7 +220,7 @@ class Renderer:
                 self.catalogue, name, as_of, identity, official=self.official, erratum=self.erratum
             )
             plan = EditionPlan(to.name, resolved, jobs, identity, to.final, to.up_to_date)
-            plan.target = to
+            plan.target, plan.document, plan.lang = to, source, lang
             if to.note:
                 self.progress.line(f"{name}: rendered again: {to.note}")
             plans.append(plan)
@@ -289,7 +317,13 @@ class Renderer:
         nb_dir.mkdir(parents=True, exist_ok=True)
         for name, path in plan.executed.items():
             shutil.copyfile(path, nb_dir / name)
-        shutil.copyfile(self.project.document, build / self.project.document.name)
+        if plan.lang is not None:  # this edition's language, chosen in the copies
+            from brief.engines.languages import select_in_folder
+
+            select_in_folder(nb_dir, *plan.lang)
+        # The document in the edition's language, under the name _quarto.yml renders.
+        document = plan.document or self.project.document
+        shutil.copyfile(document, build / self.project.document.name)
         shutil.copyfile(root / "_quarto.yml", build / "_quarto.yml")
         shutil.copyfile(self.data.data_dir / "references.json", build / "references.json")
         # Real Quarto finds the charts' fonts through _quarto.yml's relative font-paths.
@@ -302,7 +336,7 @@ class Renderer:
         facts = collect_facts([nb_dir / n for n in sorted(plan.executed)])
         manifest = Manifest(
             edition=plan.name,
-            title=document_title(self.project.document),
+            title=document_title(document),
             params=plan.resolved.values,
             params_default=sorted(plan.resolved.defaults),
             data=self.data.checksums,

@@ -273,6 +273,10 @@ def assemble(
     chosen = engines.get(engine)
     if not chosen.available():
         choose_engine(engine)  # raises the engine's own "not available" message
+    from brief.engines.languages import document_metadata
+
+    # The notebooks' computed metadata (title, subtitle), under the machinery's own keys.
+    metadata = {**document_metadata(build_dir / "notebooks"), **metadata}
     return chosen.assemble(
         build_dir,
         formats=output_formats(formats),

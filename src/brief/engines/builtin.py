@@ -31,6 +31,7 @@ from pathlib import Path
 
 from brief.engines import Assembled, AssemblyError, OutputFormat
 from brief.engines.config import HOUSE_CSS, FormatOptions, ProjectConfig, load_project
+from brief.engines.languages import word_metadata
 from brief.engines.sources import FILES_DIR, prepare
 
 HERE = Path(__file__).resolve().parent
@@ -286,7 +287,12 @@ class Job:
         args = [self.source.name, "--to", self.fmt.pandoc_writer]
         if template is not None:
             args += ["--template", str(template)]
-        return [*args, *_common_args(self.options, self.meta_file)]
+        return [*args, *_common_args(self.options, self.meta_file), *word_metadata(self.lang)]
+
+    @property
+    def lang(self) -> str:
+        """The document's `lang` (front matter over _quarto.yml), as Quarto reads it."""
+        return str(self.cfg.front_matter.get("lang") or self.cfg.metadata.get("lang") or "en")
 
 
 def write_html(job: Job) -> Path:

@@ -22,6 +22,26 @@ local PREFIX = { fig = "Figure", tbl = "Table", sec = "Section" }
 local CALLOUTS = {
   note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution",
 }
+
+-- 0. words: the document language's words, as Quarto's language files give them (the
+-- engine passes them as `brief-word-<key>` metadata, e.g. brief-word-fig = 그림 for `lang: ko`).
+local pass_words = {
+  Meta = function(meta)
+    for key, _ in pairs(PREFIX) do
+      local word = meta["brief-word-" .. key]
+      if word ~= nil then
+        PREFIX[key] = pandoc.utils.stringify(word)
+      end
+    end
+    for key, _ in pairs(CALLOUTS) do
+      local word = meta["brief-word-callout-" .. key]
+      if word ~= nil then
+        CALLOUTS[key] = pandoc.utils.stringify(word)
+      end
+    end
+    return nil
+  end,
+}
 -- Markdown outputs are parsed alone, without a YAML metadata block.
 local OUTPUT_READER = "markdown-yaml_metadata_block"
 
@@ -238,4 +258,4 @@ local pass_crossrefs = {
   end,
 }
 
-return { pass_floats, pass_embeds, pass_callouts, pass_sections, pass_crossrefs }
+return { pass_words, pass_floats, pass_embeds, pass_callouts, pass_sections, pass_crossrefs }
