@@ -328,6 +328,11 @@ def test_edition_names_that_collide_or_escape_are_refused(tiny, name):
     assert not (tiny / "output" / "drafts").exists()
 
 
+def test_an_edition_name_differing_only_in_case_from_another_is_refused(tiny):
+    ok(brief(tiny, "render", "--edition", "special"))
+    refused(brief(tiny, "render", "--edition", "Special"), 2, "only in case")
+
+
 def test_bad_values_and_environments_are_messages_not_tracebacks(tiny):
     long = "x" * 100_000  # about the most one argument may carry
     done = brief(tiny, "render", "-p", f"colour={long}")

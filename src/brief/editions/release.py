@@ -94,6 +94,7 @@ def target(
     erratum: str | None = None,
 ) -> tuple[Target, dict[str, Any]]:
     """Where edition `name` goes, and its full identity (the previous edition included)."""
+    _refuse_case_twin(catalogue, name)
     previous = catalogue.previous(as_of)
     if not official:
         t = Target(name, catalogue.drafts_dir / name, Publication(DRAFT, name), previous)
@@ -139,6 +140,19 @@ def target(
     return replace(
         t, name=final_name, final=catalogue.output_dir / final_name, publication=publication
     ), full
+
+
+def _refuse_case_twin(catalogue: Catalogue, name: str) -> None:
+    """`Draft` beside `draft` is two folders on Linux and one on macOS or Windows: refuse."""
+    for folder in (catalogue.output_dir, catalogue.drafts_dir):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if entry.name != name and entry.name.lower() == name.lower():
+                raise ParamError(
+                    f"edition name {name!r} differs from {entry} only in case: the two would "
+                    "collide on case-insensitive file systems (macOS, Windows); choose another"
+                )
 
 
 def stamp(publication: Publication) -> Publication:
