@@ -8,6 +8,7 @@ record of software versions and digests like the references, is left out too).
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -172,3 +173,27 @@ def test_editions_share_less_than_a_quarter_of_their_text(bodies):
     a, b = (shingles(bodies[p]) for p in EDITIONS)
     share = max(len(a & b) / len(a), len(a & b) / len(b))
     assert share < 0.25, f"{share:.0%} of word 8-grams identical"
+
+
+# Back-tests on the rendered editions (tests/backtests holds the model-level ones): what a
+# reader of each seed-date edition reads first, and the computed title of the page.
+MOMENTS = {
+    "2024-10-21": ("steady", "holding steady despite visible friction", "managed tension"),
+    "2025-04-08": ("warming", "warming", "a thaw"),
+    "2026-01-25": ("cooling", "cooling", "a renewed chill"),
+}
+
+
+@pytest.mark.parametrize("as_of", sorted(MOMENTS))
+def test_each_seed_edition_opens_with_its_moment(editions, as_of):
+    state, phrase, title = MOMENTS[as_of]
+    folder = editions.render(f"as_of={as_of}")
+    facts = json.loads((folder / "facts.json").read_text(encoding="utf-8"))["assessment"]
+    assert facts["state"] == state
+    assert {"direction", "confidence", "label", "title", "subtitle", "indicators"} <= set(facts)
+    html = (folder / "brief.html").read_text(encoding="utf-8")
+    summary = html.split('class="brief-summary"', 1)[1]
+    first = re.sub(r"<[^>]+>", "", summary.split("</p>", 1)[0]).strip()
+    assert phrase in first.split(".")[0], first
+    assert title in facts["title"]
+    assert re.search(r"<title>[^<]*" + re.escape(title), html), "the computed title is the page's"
