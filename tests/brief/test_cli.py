@@ -135,9 +135,25 @@ def test_editing_anything_re_renders_the_draft_and_official_editions_stay_byte_i
     (tiny / "brief.qmd").write_text((tiny / "brief.qmd").read_text() + "\nA new closing line.\n")
     draft = ok(brief(tiny, "render"))
     assert "A new closing line." in (draft / "brief.html").read_text()
+    values = tiny / "data" / "values.csv"
+    values.write_text(values.read_text() + "2025-02-01,1\n")
+    draft = ok(brief(tiny, "render"))
+    assert "summing to 9" in (draft / "brief.html").read_text()
     after = tree_bytes(tiny / "output")
     assert {k: v for k, v in after.items() if not k.startswith("drafts/")} == before
     assert "Colour:" not in (edition / "brief.html").read_text()
+
+
+def test_two_checkouts_with_different_drafts_publish_byte_identical_editions(tiny, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(tiny, other)
+    ok(brief(tiny, "render", "-p", "as_of=2024-07-01", "--edition", "scratch"))
+    ok(brief(tiny, "render", "-p", "colour=blue"))
+    a, b = ok(brief(tiny, "publish")), ok(brief(other, "publish"))
+    for name in ("brief.html", "brief.pdf", "facts.json", "notebooks/02_colour.ipynb"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    inputs = [json.loads((e / "manifest.json").read_text())["inputs_sha256"] for e in (a, b)]
+    assert inputs[0] == inputs[1]
 
 
 def _git(project: Path, *args: str) -> str:
