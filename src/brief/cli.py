@@ -44,7 +44,8 @@ def _complete_editions(ctx: click.Context, _param: click.Parameter, incomplete: 
     except ProjectError:
         return []
     catalogue = Catalogue(ctx.params.get("output_dir") or project.default_output_dir)
-    return [e.name for e in catalogue.entries() if e.name.startswith(incomplete)]
+    names = [e.name for e in catalogue.entries() if e.name.startswith(incomplete)]
+    return list(dict.fromkeys(names))  # a draft may share its official edition's name
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -248,6 +248,21 @@ def test_brief_finds_the_project_upward_and_prints_its_version(tiny):
     assert elsewhere.returncode == 2 and "not inside a brief project" in elsewhere.stderr
 
 
+def test_shell_completion_completes_commands_and_edition_names(tiny):
+    ok(brief(tiny, "publish"))
+
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_BRIEF_COMPLETE": "bash_complete"}
+        env |= {"COMP_WORDS": words, "COMP_CWORD": str(index)}
+        done = subprocess.run(
+            [sys.executable, "-m", "brief.cli"], capture_output=True, text=True, env=env, cwd=tiny
+        )
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+    assert complete("brief pub", 1) == ["publish"]
+    assert complete("brief diff 2025", 2) == [NAME]
+
+
 def test_render_help_lists_every_parameter_with_type_default_and_meaning(tiny):
     done = subprocess.run(
         [sys.executable, "-m", "brief.cli", "render", "--help"],
