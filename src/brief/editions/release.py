@@ -183,6 +183,7 @@ def prepare(output_dir: Path, date_key: str) -> list[str]:
     """Before a run (under the lock): finish interrupted swaps, sweep, repair the archive."""
     done = publishing.sweep_stale(output_dir)
     done += publishing.sweep_stale(output_dir / "drafts")
+    done += publishing.sweep_stale(output_dir / "latest")
     if repair_archive(output_dir, date_key):
         done.append("the archive page was stale and is rewritten")
     return done
