@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -143,17 +143,11 @@ class Manifest:
             for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != MANIFEST
         }
-        done = _replace(self, files=files, digest="")
-        done = _replace(done, digest=done.self_digest())
+        done = replace(self, files=files, digest="")
+        done = replace(done, digest=done.self_digest())
         text = json.dumps(done.to_dict(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         (folder / MANIFEST).write_text(text, encoding="utf-8")
         return done
-
-
-def _replace(manifest: Manifest, **changes: Any) -> Manifest:
-    from dataclasses import replace
-
-    return replace(manifest, **changes)
 
 
 def verify(edition_dir: Path) -> list[str]:

@@ -163,20 +163,17 @@ def stamp(publication: Publication) -> Publication:
     return replace(publication, published=now.isoformat())
 
 
-def put_in_place(staging: Path, t: Target, date_key: str) -> bool:
-    """Move a complete staging folder to its target (call under the lock); False if a
-    concurrent run already put the same edition there."""
+def put_in_place(staging: Path, t: Target, date_key: str) -> None:
+    """Move a complete staging folder to its target (call under the output folder's lock)."""
     if t.publication.status == DRAFT:
         publishing.replace_draft(staging, t.final)
-        return True
-    output_dir = t.final.parent
+        return
     if t.final.exists():  # another publish won the race
         raise publishing.PublishError(
             f"edition {t.name!r} was published by another run meanwhile; nothing was changed"
         )
     publishing.publish_official(staging, t.final)
-    write_archive(output_dir, date_key)
-    return True
+    write_archive(t.final.parent, date_key)
 
 
 def prepare(output_dir: Path, date_key: str) -> list[str]:
