@@ -205,12 +205,12 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
             y=y,
             shape=alt.Shape(
                 "kind:N",
-                title="Exchange",
+                title=say("axes.exchange"),
                 scale=alt.Scale(domain=["Summit", "Senior visit"], range=["diamond", "circle"]),
             ),
             size=alt.Size(
                 "kind:N",
-                title="Exchange",
+                title=say("axes.exchange"),
                 scale=alt.Scale(domain=["Summit", "Senior visit"], range=[200, 70]),
             ),
             color=charts.partner_color(lanes),
@@ -232,7 +232,7 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
     empty = [lane for lane in lanes if lane not in set(data["partner_name"])]
     if empty:
         blank = pd.DataFrame(
-            {"lane": empty, "msg": [f"No recorded summit or senior visit with {e}" for e in empty]}
+            {"lane": empty, "msg": [say("exchanges.empty_lane", partner=e) for e in empty]}
         )
         mid = (
             pd.Timestamp(params.start)
@@ -299,17 +299,19 @@ def counts_figure(view: Tables, params: BriefParams) -> charts.Figure:
             x2="slot_end:T",
             y2=alt.datum(0),
             **charts.partial_encoding(),
-            y=alt.Y("total:Q", title="Summits and senior visits", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                "total:Q", title=say("axes.summits_and_senior_visits"), axis=alt.Axis(tickMinStep=1)
+            ),
             color=alt.Color(
                 "partner_name:N",
-                title="Partner",
+                title=say("axes.partner"),
                 scale=charts.color_scale(charts.PARTNER_COLORS, lanes),
             ),
             tooltip=[
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("partner_name:N", title="Partner"),
-                alt.Tooltip("summits:Q", title="Summits"),
-                alt.Tooltip("visits:Q", title="Senior visits"),
+                alt.Tooltip("year:O", title=say("axes.year")),
+                alt.Tooltip("partner_name:N", title=say("axes.partner")),
+                alt.Tooltip("summits:Q", title=say("axes.summits")),
+                alt.Tooltip("visits:Q", title=say("axes.senior_visits")),
             ],
         )
         .properties(width=charts.WIDTH, height=180)
@@ -598,7 +600,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     counts = counts_per_year(view.events, partners, params.start, params.as_of, covered)
     for _, r in counts.iterrows():
         numbers[f"exchanges.{r['partner'].lower()}.trips.{r['year']}"] = {
-            "label": f"High-level exchanges with {r['partner_name']} in {r['year']} (trips)",
+            "label": say("exchanges.fact_trips", partner=r["partner_name"], year=r["year"]),
             "value": int(r["total"]),
             "unit": "count",
         }

@@ -141,12 +141,12 @@ def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
             yOffset=alt.YOffset("kind:N", scale=alt.Scale(domain=kinds)),
             shape=alt.Shape(
                 "kind:N",
-                title="Milestone",
+                title=say("axes.milestone"),
                 scale=alt.Scale(domain=kinds, range=["diamond", "square", "triangle-up", "circle"]),
             ),
             size=alt.Size(
                 "kind:N",
-                title="Milestone",
+                title=say("axes.milestone"),
                 scale=alt.Scale(domain=kinds, range=[200, 120, 120, 60]),
             ),
             color=charts.partner_color(lanes),
@@ -215,17 +215,17 @@ def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
             x2="slot_end:T",
             **charts.partial_encoding(),
-            y=alt.Y("y0:Q", title="Kim's summits", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("y0:Q", title=say("axes.kim_s_summits"), axis=alt.Axis(tickMinStep=1)),
             y2="y1:Q",
             color=alt.Color(
                 "partner_name:N",
-                title="With",
+                title=say("axes.with"),
                 scale=charts.color_scale(charts.PARTNER_COLORS, names),
             ),
             tooltip=[
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("partner_name:N", title="With"),
-                alt.Tooltip("summits:Q", title="Summits"),
+                alt.Tooltip("year:O", title=say("axes.year")),
+                alt.Tooltip("partner_name:N", title=say("axes.with")),
+                alt.Tooltip("summits:Q", title=say("axes.summits")),
             ],
         )
         .properties(width=charts.WIDTH, height=170)
@@ -357,7 +357,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         per = per[per["year"] >= pd.Timestamp(params.as_of).year - 2]
         for _, r in per.iterrows():
             numbers[f"pivot.summits.{r['partner'].lower()}.{r['year']}"] = {
-                "label": f"Kim's summits with {r['partner_name']} in {r['year']}",
+                "label": say("pivot.fact_summits", partner=r["partner_name"], year=r["year"]),
                 "value": int(r["summits"]),
                 "unit": "count",
             }

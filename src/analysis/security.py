@@ -225,18 +225,18 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
             x2="slot_end:T",
             **charts.partial_encoding(),
-            y=alt.Y("y0:Q", title="Events per year", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("y0:Q", title=say("axes.events_per_year"), axis=alt.Axis(tickMinStep=1)),
             y2="y1:Q",
             color=alt.Color(
                 "category:N",
-                title="CSIS category",
+                title=say("axes.csis_category"),
                 scale=cat_scale,
                 legend=alt.Legend(orient="top", direction="horizontal"),
             ),
             tooltip=[
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("count:Q", title="Events"),
+                alt.Tooltip("year:O", title=say("axes.year")),
+                alt.Tooltip("category:N", title=say("axes.category")),
+                alt.Tooltip("count:Q", title=say("axes.events")),
             ],
         )
         .properties(width=charts.WIDTH, height=170)
@@ -266,10 +266,10 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
                 ),
             ),
             tooltip=[
-                alt.Tooltip("date_text:N", title="Date"),
-                alt.Tooltip("stance:N", title="China's position"),
-                alt.Tooltip("label:N", title="Event"),
-                alt.Tooltip("source_id:N", title="Source"),
+                alt.Tooltip("date_text:N", title=say("axes.date")),
+                alt.Tooltip("stance:N", title=say("axes.china_s_position")),
+                alt.Tooltip("label:N", title=say("axes.event")),
+                alt.Tooltip("source_id:N", title=say("axes.source")),
             ],
         )
         .properties(
@@ -505,13 +505,13 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     numbers: dict[str, Any] = {}
     for year, n in trend(view.provocations, params.as_of).items():
         numbers[f"security.missile_events.{year}"] = {
-            "label": f"CSIS missile events in {year}",
+            "label": say("security.fact.missiles", year=year),
             "value": n,
             "unit": "count",
         }
     y0 = pd.Timestamp(params.start).year
     numbers[f"security.nuclear_tests_answered.since_{y0}"] = {
-        "label": f"Nuclear tests since {y0} answered by sanctions China voted for",
+        "label": say("security.fact.answered", year=y0),
         "value": s["answered"],
         "unit": "count",
     }
@@ -519,7 +519,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
     if last is not None:
         name = last["resolution"] or narrative.iso(last["when"])
         numbers[f"security.missile_events_since.unscr_{name}"] = {
-            "label": f"CSIS missile events since Resolution {name}",
+            "label": say("security.fact.since", name=name),
             "value": s["missiles_since"],
             "unit": "count",
         }

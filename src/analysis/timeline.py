@@ -148,20 +148,3 @@ def fact_text(row: Any) -> str:
 def facts(rows: pd.DataFrame) -> dict[str, str]:
     """The `events` part of a section's facts: {event_id: "date — label"}."""
     return {fact_key(r): fact_text(r) for _, r in rows.iterrows()}
-
-
-def dated(row: Any) -> str:
-    """'on 4 September 2025', 'in November 2021' or 'in 2024', by the date's precision."""
-    return ("on " if row["precision"] == "day" else "in ") + when_text(row)
-
-
-def mention(row: Any) -> str:
-    """An event as inline Markdown: 'on 4 September 2025: <label> [@src]'."""
-    ref = narrative.cite([row["source_id"]])
-    return f"{dated(row)}: {narrative.md_escape(row['label'])} {ref}".rstrip()
-
-
-def item(row: Any) -> str:
-    """An event as a list item: '4 September 2025: <label> [@src]'."""
-    ref = narrative.cite([row["source_id"]])
-    return f"{when_text(row)}: {narrative.md_escape(row['label'])} {ref}".rstrip()

@@ -23,7 +23,6 @@ from analysis.text import number, say
 
 # Series come from the registry: a new one is a data edit plus one registry entry.
 CHINA_SERIES = registry.lead_series()
-SERIES_NAMES = {code: registry.series_label(code) for code in registry.SERIES}
 CUSTOMS = registry.series_with_role("customs")  # China's own record (GACC)
 RECONSTRUCTION = registry.series_with_role("reconstruction")  # KOTRA, with China's share
 NUMERIC = [
@@ -279,13 +278,13 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
     height = 260
     top = float(data["value"].max()) * 1.08 if not data.empty else 1.0
     base = alt.Chart(charts.records(data)).encode(
-        y=alt.Y("value:Q", title="US$ million (current)", scale=alt.Scale(domain=[0, top])),
-        color=alt.Color("series_label:N", scale=color, title="Series"),
+        y=alt.Y("value:Q", title=say("axes.usd_million_current"), scale=alt.Scale(domain=[0, top])),
+        color=alt.Color("series_label:N", scale=color, title=say("axes.series")),
         tooltip=[
-            alt.Tooltip("series:N", title="Series"),
-            alt.Tooltip("year:O", title="Year"),
-            alt.Tooltip("value:Q", title="US$ million", format=",.1f"),
-            alt.Tooltip("source_id:N", title="Source"),
+            alt.Tooltip("series:N", title=say("axes.series")),
+            alt.Tooltip("year:O", title=say("axes.year")),
+            alt.Tooltip("value:Q", title=say("axes.usd_million"), format=",.1f"),
+            alt.Tooltip("source_id:N", title=say("axes.source")),
         ],
     )
     bars = (
@@ -344,24 +343,27 @@ def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
             x=charts.time_x(params.start, params.as_of, "year_mid:T"),
             y=alt.Y(
                 "partner_share_pct:Q",
-                title="China's share of NK trade, %",
+                title=say("axes.china_s_share_of_nk_trade_pct"),
                 scale=alt.Scale(domain=[floor, 100], zero=False),
             ),
             tooltip=[
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("partner_share_pct:Q", title="China's share (KOTRA), %", format=".1f"),
-                alt.Tooltip("source_id:N", title="Source"),
+                alt.Tooltip("year:O", title=say("axes.year")),
+                alt.Tooltip(
+                    "partner_share_pct:Q", title=say("axes.china_s_share_kotra_pct"), format=".1f"
+                ),
+                alt.Tooltip("source_id:N", title=say("axes.source")),
             ],
         )
         .properties(width=charts.WIDTH, height=180)
     )
     if data.empty:
-        title = "No KOTRA estimate of China's share of North Korea's trade is available yet"
+        title = say("trade.title_share_none")
     else:
         last = data.iloc[-1]
-        title = (
-            f"China's share of North Korea's recorded trade (KOTRA): "
-            f"{fmt_pct(last['partner_share_pct'])} in {int(last['year'])}"
+        title = say(
+            "trade.title_share",
+            share=fmt_pct(last["partner_share_pct"]),
+            year=int(last["year"]),
         )
     subtitle = charts.with_note(
         "KOTRA; inter-Korean trade excluded; each point in its year.",
@@ -369,7 +371,7 @@ def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
     )
     chart = charts.house(chart, title, subtitle)
     alt_text = say("trade.alt_share", title=title)
-    src = charts.source_line(SERIES_NAMES["KOTRA"], data["source_id"])
+    src = charts.source_line(registry.series_label("KOTRA"), data["source_id"])
     return charts.Figure(chart, "trade-share", alt_text, src)
 
 
@@ -416,10 +418,10 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
             y=alt.Y("total_usd_m:Q", title=f"{series}, US$ million"),
             opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
             tooltip=[
-                alt.Tooltip("when:T", title="Month", format="%B %Y", formatType="utc"),
+                alt.Tooltip("when:T", title=say("axes.month"), format="%B %Y", formatType="utc"),
                 alt.Tooltip("total_usd_m:Q", title=f"{series}, US$ million", format=",.1f"),
-                alt.Tooltip("flag:N", title="Note"),
-                alt.Tooltip("source_id:N", title="Source"),
+                alt.Tooltip("flag:N", title=say("axes.note")),
+                alt.Tooltip("source_id:N", title=say("axes.source")),
             ],
         )
         .properties(width=charts.WIDTH, height=190)
@@ -432,7 +434,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
     chart = charts.house(chart, title, subtitle)
     alt_text = say("trade.alt_monthly", code=series, y0=lo.year, y1=hi.year, title=title)
     src = charts.source_line(
-        f"{SERIES_NAMES.get(series, series)}, monthly releases", data["source_id"]
+        f"{registry.series_label(series)}, monthly releases", data["source_id"]
     )
     return charts.Figure(chart, "trade-monthly", alt_text, src)
 
@@ -514,7 +516,11 @@ def lead_sentences(
     change = latest_change(rows)
     if change is None:
         return [
-            say("trade.lead_none", series=SERIES_NAMES[series], as_of=narrative.fmt_date(as_of))
+            say(
+                "trade.lead_none",
+                series=registry.series_label(series),
+                as_of=narrative.fmt_date(as_of),
+            )
         ]
     tail = ""
     if change["change_pct"] is not None:
@@ -527,7 +533,7 @@ def lead_sentences(
     out = [
         say(
             "trade.lead",
-            series=SERIES_NAMES[series],
+            series=registry.series_label(series),
             value=amount(change["value"], change["derived"], change["exact"]),
             year=change["year"],
             change=tail,
@@ -744,7 +750,7 @@ def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
                 say(
                     "trade.russia",
                     china=_row_amount(china),
-                    china_series=SERIES_NAMES[series],
+                    china_series=registry.series_label(series),
                     cite=narrative.cite([r["source_id"], china["source_id"]]),
                     **values,
                 )
@@ -805,8 +811,11 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         for _, r in rows.tail(3).iterrows():
             year = int(r["year"])
             numbers[f"trade.{series.lower()}.{year}"] = {
-                "label": f"{series} China–NK trade {year}"
-                + (" (derived from the flows)" if _derived(r) else ""),
+                "label": say(
+                    "trade.fact.total_derived" if _derived(r) else "trade.fact.total",
+                    code=series,
+                    year=year,
+                ),
                 "value": round(float(r["total_usd_m"]), 2),
                 "unit": "US$ m",
             }
@@ -816,8 +825,12 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
             exact = bool(change["exact"] and change["prev_exact"])
             span = f"{change['prev_year']}-{change['year']}"
             numbers[f"trade.{series.lower()}.change.{span}"] = {
-                "label": f"{series} China–NK trade change {change['prev_year']}–{change['year']}"
-                + ("" if exact else " (approximate: rounded figures)"),
+                "label": say(
+                    "trade.fact.change" if exact else "trade.fact.change_approx",
+                    code=series,
+                    y0=change["prev_year"],
+                    y1=change["year"],
+                ),
                 "value": round(change["change_pct"], 1 if exact else None),
                 "unit": "%",
             }
@@ -826,7 +839,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         last = share.iloc[-1]
         year = int(last["year"])
         numbers[f"trade.{RECONSTRUCTION.lower()}.china_share.{year}"] = {
-            "label": f"China's share of NK trade ({RECONSTRUCTION}) {year}",
+            "label": say("trade.fact.share", code=RECONSTRUCTION, year=year),
             "value": round(float(last["partner_share_pct"]), 1),
             "unit": "%",
         }
@@ -836,7 +849,9 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         last = gap.iloc[-1]
         year = int(last["year"])
         numbers[f"trade.gap.{year}"] = {
-            "label": f"{RECONSTRUCTION} minus {CUSTOMS}, China–NK trade {year}",
+            "label": say(
+                "trade.fact.gap", reconstruction=RECONSTRUCTION, customs=CUSTOMS, year=year
+            ),
             "value": round(float(last["gap"]), 2),
             "unit": "US$ m",
         }
@@ -846,7 +861,7 @@ def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
         r = rus.iloc[-1]
         year = int(r["year"])
         numbers[f"trade.rus.{year}"] = {
-            "label": f"Russia–NK recorded trade {year} ({r['series']})",
+            "label": say("trade.fact.russia", year=year, series=md_series(r["series"])),
             "value": round(float(r["total_usd_m"]), 2),
             "unit": "US$ m",
         }

@@ -274,9 +274,13 @@ def facts(cur: pd.DataFrame) -> dict[str, Any]:
     }
     c = counts(cur)
     numbers = {
-        "watch.moved": {"label": "Watch-list items moved", "value": c["moved"], "unit": "count"},
+        "watch.moved": {
+            "label": say("watchlist.fact.moved"),
+            "value": c["moved"],
+            "unit": "count",
+        },
         "watch.signs": {
-            "label": "Watch-list items with signs of movement",
+            "label": say("watchlist.fact.signs"),
             "value": c["signs_of_movement"],
             "unit": "count",
         },

@@ -1,4 +1,4 @@
-"""Event dates with their precision, actor pairs, windows, mentions."""
+"""Event dates with their precision, actor pairs, windows, facts, the memo."""
 
 import pandas as pd
 
@@ -10,7 +10,7 @@ def test_prepare_reads_partial_dates():
     ev = timeline.prepare(st.events())
     row = ev[ev["event_id"] == st.ID["e20"]].iloc[0]
     assert row["precision"] == "year" and row["when"] == pd.Timestamp("2024-01-01")
-    assert timeline.dated(row) == "in 2024"
+    assert timeline.when_text(row) == "2024"
     assert list(ev["when"]) == sorted(ev["when"])
 
 
@@ -20,11 +20,11 @@ def test_between_is_symmetric_and_headline_drops_low():
     assert st.ID["e20"] not in set(timeline.headline(ev)["event_id"])
 
 
-def test_mention_and_facts():
+def test_when_and_facts():
     ev = timeline.prepare(st.events())
     row = ev[ev["event_id"] == st.ID["e30"]].iloc[0]
-    assert timeline.mention(row).startswith("on 4 September 2025: 6th Kim\\-Xi summit")
-    assert timeline.mention(row).endswith("[@src-c]")
+    assert timeline.when_text(row) == "4 September 2025"
+    assert not hasattr(timeline, "mention")  # no colon-spliced "on <date>: <event>" strings
     assert timeline.facts(ev[ev["event_id"] == st.ID["e30"]]) == {
         st.ID["e30"]: "2025-09-04 — 6th Kim-Xi summit, Beijing - first in six years"
     }
