@@ -138,12 +138,17 @@ def join_words(items: Sequence[str], last: str = "and") -> str:
 
 
 def first_clause(description: Any) -> str:
-    """The first clause of a description (up to its first semicolon), whole: never cut.
-
-    Plain text, unescaped; event descriptions are written so that it stands alone.
+    """The first clause of a description (up to its first semicolon outside brackets),
+    whole: never cut. Plain text, unescaped; descriptions are written so that it stands alone.
     """
     text = _SPACE.sub(" ", str(description or "")).strip()
-    return text.split("; ")[0].rstrip(" .;,")
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == ";" and depth <= 0 and text[i + 1 : i + 2] == " ":
+            text = text[:i]
+            break
+    return text.rstrip(" .;,")
 
 
 def capital(text: str) -> str:

@@ -79,6 +79,11 @@ def test_first_clause_is_never_cut():
     long = "word " * 60
     assert narrative.first_clause(long) == long.strip()
     assert "…" not in narrative.first_clause(long)
+    bracket = "Staff return (announced 7 Apr; delegations came earlier); more later."
+    assert (
+        narrative.first_clause(bracket)
+        == "Staff return (announced 7 Apr; delegations came earlier)"
+    )
 
 
 def test_md_table_and_issued_dates():
