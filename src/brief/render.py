@@ -364,9 +364,13 @@ class Renderer:
         (build / "_changes.md").write_text(changes, "utf-8")
         (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict()), "utf-8")
         kind = "Edition" if self.official else "Draft of edition"
-        metadata = {"subtitle": f"{kind} {plan.name}", "date": as_of or ""}
-        if as_of:
-            metadata["subtitle"] = f"{kind} {plan.name}: information published up to {as_of}"
+        # The edition line under the title (both templates); the subtitle is the document's.
+        metadata = {
+            "date": as_of or "",
+            "brief-edition": f"{kind} {plan.name}",
+            "brief-as-of": as_of or "",
+            "brief-built": manifest.built[:10],
+        }
         self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
         done = assemble(
             build,
