@@ -50,43 +50,54 @@ def _complete_editions(ctx: click.Context, _param: click.Parameter, incomplete: 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
     """--project, -q/--quiet and -v/--verbose, on every command."""
-    func = click.option(
-        "--project",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="the project folder (default: found upward from the working folder)",
-    )(func)
-    func = click.option("-q", "--quiet", is_flag=True, help="no progress or notes on stderr")(func)
-    func = click.option(
-        "-v", "--verbose", is_flag=True, help="more detail (why each notebook runs; tracebacks)"
-    )(func)
+    options = [
+        click.option(
+            "--project",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="the project folder (default: found upward from the working folder)",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="no progress or notes on stderr"),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="more detail (why each notebook runs; tracebacks)"
+        ),
+    ]
+    return _apply(func, options)
+
+
+def _apply(func: Callable[..., Any], options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """Decorate with `options`, listed in --help in the order given."""
+    for option in reversed(options):
+        func = option(func)
     return func
 
 
 def params_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option(
-        "-p",
-        "--param",
-        "param",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="a parameter (also `-p NAME VALUE`, as papermill takes it)",
-    )(func)
-    func = click.option(
-        "-P",
-        "param_colon",
-        multiple=True,
-        metavar="NAME:VALUE",
-        help="a parameter, as Quarto takes it",
-    )(func)
-    func = click.option(
-        "--params",
-        "--execute-params",
-        "params_file",
-        type=click.Path(path_type=Path),
-        metavar="FILE.yaml",
-        help="a YAML file of parameters (Quarto's --execute-params)",
-    )(func)
-    return func
+    options = [
+        click.option(
+            "-p",
+            "--param",
+            "param",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="a parameter (also `-p NAME VALUE`, as papermill takes it)",
+        ),
+        click.option(
+            "-P",
+            "param_colon",
+            multiple=True,
+            metavar="NAME:VALUE",
+            help="a parameter, as Quarto takes it",
+        ),
+        click.option(
+            "--params",
+            "--execute-params",
+            "params_file",
+            type=click.Path(path_type=Path),
+            metavar="FILE.yaml",
+            help="a YAML file of parameters (Quarto's --execute-params)",
+        ),
+    ]
+    return _apply(func, options)
 
 
 def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -248,30 +259,33 @@ def cli() -> None:
 
 
 def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for decorate in (
-        common,
-        params_options,
-        output_option,
-        click.option("--edition", help="edition name (default: derived from the parameters)"),
-        click.option(
-            "--engine",
-            type=click.Choice(["auto", "builtin", "quarto"]),
-            default="auto",
-            show_default=True,
-            help="assembly engine (auto: Quarto when on PATH)",
-        ),
-        click.option("--jobs", type=int, help="notebooks executed at once (default: cores)"),
-        click.option("--explain", is_flag=True, help="say why each notebook runs or is reused"),
-        click.option(
-            "--executor",
-            default="local",
-            show_default=True,
-            help="where notebooks run: local processes, or dask (pip install '.[dask]')",
-        ),
-        click.option("--scheduler", metavar="ADDRESS", help="the Dask scheduler (--executor dask)"),
-    ):
-        func = decorate(func)
-    return func
+    return _apply(
+        func,
+        [
+            common,
+            params_options,
+            output_option,
+            click.option("--edition", help="edition name (default: derived from the parameters)"),
+            click.option(
+                "--engine",
+                type=click.Choice(["auto", "builtin", "quarto"]),
+                default="auto",
+                show_default=True,
+                help="assembly engine (auto: Quarto when on PATH)",
+            ),
+            click.option("--jobs", type=int, help="notebooks executed at once (default: cores)"),
+            click.option("--explain", is_flag=True, help="say why each notebook runs or is reused"),
+            click.option(
+                "--executor",
+                default="local",
+                show_default=True,
+                help="where notebooks run: local processes, or dask (pip install '.[dask]')",
+            ),
+            click.option(
+                "--scheduler", metavar="ADDRESS", help="the Dask scheduler (--executor dask)"
+            ),
+        ],
+    )
 
 
 @cli.command(cls=ParamsHelp)
@@ -524,7 +538,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except (KeyboardInterrupt, click.exceptions.Abort) as exc:
         default = "interrupted; nothing was published and earlier editions are intact"
-        return _fail(getattr(exc, "message", default), EXIT_INTERRUPTED)
+        cause = exc.__cause__ or exc.__context__ or exc  # click wraps the interrupt in Abort
+        return _fail(getattr(cause, "message", default), EXIT_INTERRUPTED)
     except (ParamError, ProjectError, DataProblems, BadEpoch) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except (NotebookFailed, AssemblyError, PublishError, ManifestError, Failed) as exc:
