@@ -337,7 +337,7 @@ def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .mark_line(
             point=alt.OverlayMarkDef(filled=True, size=40),
             strokeWidth=2.5,
-            color=charts.SERIES_COLORS["KOTRA"],
+            color=charts.SERIES_COLORS[RECONSTRUCTION],
         )
         .encode(
             x=charts.time_x(params.start, params.as_of, "year_mid:T"),
@@ -371,7 +371,7 @@ def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
     )
     chart = charts.house(chart, title, subtitle)
     alt_text = say("trade.alt_share", title=title)
-    src = charts.source_line(registry.series_label("KOTRA"), data["source_id"])
+    src = charts.source_line(registry.series_label(RECONSTRUCTION), data["source_id"])
     return charts.Figure(chart, "trade-share", alt_text, src)
 
 
