@@ -46,6 +46,9 @@ PARTNER_COLORS = registry.partner_colours()
 SERIES_COLORS = registry.series_colours()
 CATEGORY_COLORS = registry.category_colours()
 INK = "#222222"
+# Raw Typst around a source line's hidden citations: invisible, and taking no space.
+HIDE_OPEN = "`#box(width: 0pt, height: 0pt, clip: true)[`{=typst}"
+HIDE_CLOSE = "`]`{=typst}"
 BAND_FILL = "#000000"
 BAND_OPACITY = 0.05
 
@@ -350,10 +353,10 @@ def partner_color(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Co
 def event_tooltips() -> list[alt.Tooltip]:
     """What a timeline mark says on hover: date, type, event, source."""
     return [
-        alt.Tooltip("date_text:N", title="Date"),
-        alt.Tooltip("kind:N", title="Type"),
-        alt.Tooltip("label:N", title="Event"),
-        alt.Tooltip("source_id:N", title="Source"),
+        alt.Tooltip("date_text:N", title=say("axes.date")),
+        alt.Tooltip("kind:N", title=say("axes.type")),
+        alt.Tooltip("label:N", title=say("axes.event")),
+        alt.Tooltip("source_id:N", title=say("axes.source")),
     ]
 
 
@@ -378,8 +381,8 @@ def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> 
         y=alt.Y("top:Q", scale=None),
         y2=alt.value(height),
         tooltip=[
-            alt.Tooltip("when:T", title="Date", format="%d %b %Y", formatType="utc"),
-            alt.Tooltip("marker:N", title="Event"),
+            alt.Tooltip("when:T", title=say("axes.date"), format="%d %b %Y", formatType="utc"),
+            alt.Tooltip("marker:N", title=say("axes.event")),
         ],
     )
     tagged_rows = base.transform_filter(alt.datum.tag != "")
@@ -450,9 +453,9 @@ def context_layer(periods: pd.DataFrame, start: Any, as_of: Any, height: int) ->
     data["bar_top"] = data["top"] + 2
     data["bar_bottom"] = data["top"] + 5
     tooltip = [
-        alt.Tooltip("label:N", title="Context"),
-        alt.Tooltip("period:N", title="When"),
-        alt.Tooltip("source_id:N", title="Source"),
+        alt.Tooltip("label:N", title=say("axes.context")),
+        alt.Tooltip("period:N", title=say("axes.when")),
+        alt.Tooltip("source_id:N", title=say("axes.source")),
     ]
     base = alt.Chart(records(data))
     shade = (
@@ -514,7 +517,8 @@ def data_of(chart_or_spec: Any) -> list[dict[str, Any]]:
 def source_line(what: str, ids: Iterable[Any]) -> str:
     """The one short line under a figure or table: what it draws on and how many sources,
     the full list being in the References. The sources are cited in a hidden span, so the
-    References list them (the engines drop the span after citeproc; CSS hides it too).
+    References list them: the built-in engine drops the span after citeproc; otherwise CSS
+    hides it in HTML and a zero-size clipped box in Typst (real Quarto's PDF).
     """
     from analysis import narrative
 
@@ -528,7 +532,7 @@ def source_line(what: str, ids: Iterable[Any]) -> str:
         what=what,
         count=say("charts.source.count", n=n),
     )
-    return f"{line} [{cited}]{{.brief-nocite}}"
+    return f"{line} [{HIDE_OPEN}{cited}{HIDE_CLOSE}]{{.brief-nocite}}"
 
 
 def status_mark(status: str, label: str) -> str:

@@ -68,12 +68,12 @@ def test_every_spec_describes_itself_with_the_alt_text(build):
 @pytest.mark.parametrize("build", FIGURES)
 def test_the_source_line_is_short_and_the_sources_still_reach_the_references(build):
     fig = build(st.view("2026-02-01"), st.params("2026-02-01"))
-    visible, _, hidden = fig.source.partition(" [[")
+    visible, _, hidden = fig.source.partition(" [" + charts.HIDE_OPEN)
     assert re.match(r"^Sources?: ", visible)
     assert "@" not in visible and len(visible) < 140
     if hidden:
         assert visible.endswith("see References.")
-        assert hidden.endswith("]]{.brief-nocite}") and "@" in hidden
+        assert hidden.endswith(charts.HIDE_CLOSE + "]{.brief-nocite}") and "@" in hidden
         n = hidden.count("@")
         assert ("one source" if n == 1 else f"{n} sources") in visible
 
