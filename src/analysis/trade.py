@@ -38,11 +38,6 @@ _REOPENING = re.compile(r"\b(?:resum\w*|reopen\w*|again|restart\w*)\b", re.I)
 _RESOLUTION = re.compile(r"Resolution (\d{4})")
 
 
-def other_series(series: str) -> str:
-    """The series drawn beside the lead one (the first other lead-able series)."""
-    return registry.comparison_series(series)[0]
-
-
 def _clean(trade: pd.DataFrame) -> pd.DataFrame:
     out = trade.copy()
     for col in NUMERIC:
@@ -232,18 +227,20 @@ def _join_markers(names: pd.Series) -> str:
 
 
 def _year_axis_rows(rows: pd.DataFrame, lead: str, as_of: Any) -> pd.DataFrame:
-    """Annual rows in their year's band (charts.annual): the lead series as bars, the other
-    as points at mid-year."""
+    """Annual rows in their year's band (charts.annual): the lead series as bars, the
+    others as points at mid-year."""
     out = rows[["series", "year", "total_usd_m", "source_id", "confidence"]].copy()
     out = charts.slots(charts.annual(out, as_of).assign(band=0), "band", [0], pad=0.12)
     out["role"] = out["series"].map(
         lambda s: "lead series" if s == lead else "shown for comparison"
     )
     out["value"] = out["total_usd_m"].round(1)
-    out["series_label"] = out["series"].map(
-        lambda s: f"{s} ({'lead' if s == lead else 'comparison'})"
-    )
+    out["series_label"] = out["series"].map(lambda s: _legend(s, lead))
     return out
+
+
+def _legend(code: str, lead: str) -> str:
+    return say("trade.legend_lead" if code == lead else "trade.legend_comparison", code=code)
 
 
 def lead_title(change: dict[str, Any] | None, series: str) -> str:
@@ -265,15 +262,16 @@ def lead_title(change: dict[str, Any] | None, series: str) -> str:
 
 def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
     series = params.trade_series
-    other = other_series(series)
+    others = list(registry.comparison_series(series))  # every other lead-able series
     rows = in_years(annual(view.trade), params.start, params.as_of)
-    rows = rows[rows["series"].isin([series, other])]
+    rows = rows[rows["series"].isin([series, *others])]
     data = _year_axis_rows(rows, series, params.as_of)
     change = latest_change(rows[rows["series"] == series])
     marks = markers(view.events, params.start, params.as_of)
-    labels = [f"{series} (lead)", f"{other} (comparison)"]
+    shown = [series, *others]
     color = alt.Scale(
-        domain=labels, range=[charts.SERIES_COLORS[series], charts.SERIES_COLORS[other]]
+        domain=[_legend(code, series) for code in shown],
+        range=[charts.SERIES_COLORS[code] for code in shown],
     )
     height = 260
     top = float(data["value"].max()) * 1.08 if not data.empty else 1.0
@@ -298,7 +296,9 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
         )
     )
     mid = charts.time_x(params.start, params.as_of, "year_mid:T")
-    comparison = base.transform_filter(alt.datum.series == other).encode(x=mid)
+    comparison = base.transform_filter(
+        alt.FieldOneOfPredicate(field="series", oneOf=others)
+    ).encode(x=mid)
     line = comparison.mark_line(strokeWidth=2, strokeDash=[5, 3]) + comparison.mark_point(
         filled=True, size=45
     )
@@ -308,8 +308,7 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
     chart = alt.layer(*layers).properties(width=charts.WIDTH, height=height)
     title = lead_title(change, series)
     subtitle = charts.with_note(
-        f"Annual totals in US$ million, each in its year: {series} bars (lead series), "
-        f"{other} dashed line. Grey rules: UNSC sanctions resolutions and the border closure.",
+        say("trade.subtitle_lead", code=series, others=join_words(others)),
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)
@@ -318,11 +317,11 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
         y0=pd.Timestamp(params.start).year,
         y1=pd.Timestamp(params.as_of).year,
         lead=series,
-        other=other,
+        other=join_words(others),
         title=title,
     )
     ids = [*data["source_id"], *marks.get("source_id", [])]
-    src = charts.source_line(f"{series} and {other}; the brief's event table", ids)
+    src = charts.source_line(say("trade.source_lead", codes=join_words(shown)), ids)
     return charts.Figure(chart, "trade-lead", alt_text, src)
 
 
