@@ -926,8 +926,8 @@ def _point(a: Assessment, key: str, view: Any, params: Any) -> str | None:
                 change=approx_change(m["change_pct"]),
                 months=say(
                     "assessment.months",
-                    first=narrative.MONTHS[first - 1],
-                    last=narrative.MONTHS[last - 1],
+                    first=narrative.month_name(first),
+                    last=narrative.month_name(last),
                 ),
                 year=str(m["year"]),
                 previous_year=str(m["year"] - 1),
@@ -1017,8 +1017,8 @@ def _reading_text(a: Assessment, key: str, params: Any) -> str:
             period = (
                 say(
                     "assessment.months",
-                    first=narrative.MONTHS[first - 1][:3],
-                    last=narrative.MONTHS[last - 1][:3],
+                    first=narrative.month_name(first, short=True),
+                    last=narrative.month_name(last, short=True),
                 )
                 + f" {m['year']}"
             )

@@ -38,7 +38,7 @@ def scope(params: Any) -> str:
         "judgements.scope",
         as_of=narrative.fmt_date(params.as_of),
         start=narrative.fmt_date(params.start),
-        series=registry.SERIES[params.trade_series].label,
+        series=registry.series_label(params.trade_series),
         partner=registry.in_sentence(params.compare_with),
     )
 

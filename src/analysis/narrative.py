@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import locales
+
 # Characters that mean something to Markdown (pandoc), HTML or Typst: each is
 # backslash-escaped, which pandoc turns back into the literal character in every writer.
 _SPECIAL = set("\\`*_{}[]<>#+-!|$@~^&")
@@ -74,6 +76,8 @@ def with_cite(sentence: str, ids: Iterable[Any]) -> str:
 
 def fmt_usd_m(value: float, *, prefix: str = "US$") -> str:
     """US$ millions as words: 2295.38 -> 'US$2,295 million', 34.4 -> 'US$34.4 million'."""
+    if (other := locales.forms()) is not None:  # another language's units (analysis.locales)
+        return other.usd_m(value)
     value = float(value)
     if value < 0:
         return "−" + fmt_usd_m(-value, prefix=prefix)
@@ -87,6 +91,8 @@ def fmt_pct(value: float, digits: int = 1) -> str:
 
 def fmt_change(pct: float) -> str:
     """A percentage change as words: 'up 25.5%', 'down 4.9%', 'unchanged'."""
+    if (other := locales.forms()) is not None:
+        return other.change(pct)
     if round(pct, 1) == 0:
         return "unchanged"
     return f"{'up' if pct > 0 else 'down'} {abs(pct):.1f}%"
@@ -107,12 +113,21 @@ def as_date(value: Any) -> dt.date:
 def fmt_date(value: Any, precision: str = "day", short: bool = False) -> str:
     """'4 September 2025', 'September 2025' or '2025' by precision ('4 Sep 2025' if short)."""
     day = as_date(value)
+    if (other := locales.forms()) is not None:
+        return other.date(day, precision, short)
     month = MONTHS[day.month - 1][:3] if short else MONTHS[day.month - 1]
     if precision == "year":
         return str(day.year)
     if precision == "month":
         return f"{month} {day.year}"
     return f"{day.day} {month} {day.year}"
+
+
+def month_name(month: int, short: bool = False) -> str:
+    """'September' ('Sep' if short) in the language being written ('9월')."""
+    if (other := locales.forms()) is not None:
+        return other.month(month, short)
+    return MONTHS[month - 1][:3] if short else MONTHS[month - 1]
 
 
 def iso(value: Any, precision: str = "day") -> str:

@@ -12,7 +12,7 @@ per partner and per series so a partner or a series looks the same in every char
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 OKABE_ITO = {
     "black": "#000000",
@@ -183,18 +183,34 @@ CATEGORIES: dict[str, Category] = {
 }
 
 
+def _translated(kind: str, code: str, field: str, english: str) -> str:
+    """A registry word in the language being written: English here, another language's
+    from its catalogue (`names.<kind>.<code>.<field>`, e.g. names.actor.CHN.name = 중국)."""
+    from analysis import text
+
+    if text.current_language() == text.DEFAULT_LANG:
+        return english
+    return text.say(f"names.{kind}.{code.replace('-', '_')}.{field}")
+
+
 def actor(code: str) -> Actor:
-    return ACTORS[code]
+    """The actor, its words in the language being written."""
+    found = ACTORS[code]
+    words = {
+        f: _translated("actor", code, f, getattr(found, f))
+        for f in ("name", "in_sentence", "capital", "adjective")
+    }
+    return replace(found, **words)
 
 
 def name(code: str) -> str:
     """An actor's label ('United States'); an unknown code is shown as it is."""
-    return ACTORS[code].name if code in ACTORS else code
+    return actor(code).name if code in ACTORS else code
 
 
 def in_sentence(code: str) -> str:
     """An actor as it reads inside a sentence ('the United States')."""
-    return ACTORS[code].in_sentence if code in ACTORS else code
+    return actor(code).in_sentence if code in ACTORS else code
 
 
 def comparable() -> tuple[str, ...]:
@@ -227,7 +243,9 @@ def series_with_role(role: str, partner: str = CHINA) -> str:
 
 def series_label(code: str) -> str:
     """How a series reads in a sentence; an unknown code is shown as it is."""
-    return SERIES[code].label if code in SERIES else code
+    if code not in SERIES:
+        return code
+    return _translated("series", code, "label", SERIES[code].label)
 
 
 def partner_alias(value: str) -> str:
@@ -240,8 +258,14 @@ def partner_alias(value: str) -> str:
 
 
 def partner_colours() -> dict[str, str]:
-    """Chart colour per actor label ('China' -> vermillion)."""
-    return {a.name: a.colour for a in ACTORS.values()}
+    """Chart colour per actor label in every language ('China', '중국' -> vermillion)."""
+    from analysis import text
+
+    colours = {}
+    for lang in text.languages():
+        with text.language(lang):
+            colours.update({name(code): a.colour for code, a in ACTORS.items()})
+    return colours
 
 
 def series_colours() -> dict[str, str]:

@@ -151,9 +151,13 @@ def say(key: str, lang: str | None = None, **values: Any) -> str:
     if unused:
         raise TextError(f"{key!r} ({lang}) does not use the value(s) {', '.join(unused)}")
     try:
-        return text.format(**values).rstrip("\n")  # a folded YAML block ends in "\n"
+        filled = text.format(**values).rstrip("\n")  # a folded YAML block ends in "\n"
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise TextError(f"{key!r} ({lang}): cannot fill {text!r}: {exc}") from exc
+    from analysis.locales import FINISH  # e.g. Korean particles chosen by the word before
+
+    finish = FINISH.get(lang)
+    return finish(filled) if finish else filled
 
 
 def fill(key: str, pool: Mapping[str, Any], lang: str | None = None) -> str:

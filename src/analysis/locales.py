@@ -1,0 +1,127 @@
+"""How numbers, money and dates read in the brief's languages other than English.
+
+English forms live in `analysis.narrative` (the default language); each other language
+has one entry in `FORMS`, and `narrative.fmt_*` hand over to it while `analysis.text`
+writes in that language. The Korean forms follow docs/STYLE.md ("Korean"): money in
+만/억 units with thousands separators ("27억 3,500만 달러"), dates as "2026년 1월 25일".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def _ko_usd_m(value: float) -> str:
+    """US$ millions in Korean units: 2735 -> '27억 3,500만 달러', 34.4 -> '3,440만 달러'.
+
+    Rounded as the English form is (to the million from 100 million up, else to a tenth of
+    a million), then written in 억 (10^8) and 만 (10^4)."""
+    value = float(value)
+    if value < 0:
+        return "−" + _ko_usd_m(-value)
+    millions = round(value) if value >= 100 else round(value, 1)
+    man = round(millions * 100)  # one million = 100만
+    eok, rest = divmod(man, 10_000)
+    parts = []
+    if eok:
+        parts.append(f"{eok:,}억")
+    if rest or not eok:
+        parts.append(f"{rest:,}만")
+    return " ".join(parts) + " 달러"
+
+
+def _ko_date(day: dt.date, precision: str, short: bool) -> str:
+    if precision == "year":
+        return f"{day.year}년"
+    if precision == "month":
+        return f"{day.year}년 {day.month}월"
+    return f"{day.year}년 {day.month}월 {day.day}일"
+
+
+def _ko_month(month: int, short: bool) -> str:
+    return f"{month}월"
+
+
+def _ko_change(pct: float) -> str:
+    if round(pct, 1) == 0:
+        return "변동 없음"
+    return f"{abs(pct):.1f}% {'증가' if pct > 0 else '감소'}"
+
+
+@dataclass(frozen=True)
+class Forms:
+    usd_m: Callable[[float], str]
+    date: Callable[[dt.date, str, bool], str]
+    month: Callable[[int, bool], str]
+    change: Callable[[float], str]
+
+
+FORMS: dict[str, Forms] = {
+    "ko": Forms(usd_m=_ko_usd_m, date=_ko_date, month=_ko_month, change=_ko_change),
+}
+
+
+def forms() -> Forms | None:
+    """The forms of the language being written, or None for the default (English)."""
+    from analysis.text import current_language
+
+    return FORMS.get(current_language())
+
+
+# --- Korean particles -------------------------------------------------------------------
+# A template writes a particle after a filled-in word in both forms, "{partner}와(과)"; the
+# form is chosen by whether the word before it ends in a final consonant (받침), as Korean
+# writing does. Digits and Latin letters are read as they are spoken (3 삼, 7 칠; L 엘).
+_PARTICLES = {
+    "은(는)": ("은", "는"),
+    "이(가)": ("이", "가"),
+    "을(를)": ("을", "를"),
+    "과(와)": ("과", "와"),
+    "와(과)": ("과", "와"),
+    "으로(로)": ("으로", "로"),
+    "(으)로": ("으로", "로"),
+    "이다(다)": ("이다", "다"),
+    "(이)다": ("이다", "다"),
+}
+# The word's last letter, then perhaps a closing quote or bracket, then the particle.
+_PARTICLE_RE = re.compile(
+    r"(?P<before>[^\s’”)\]])(?P<close>[’”)\]]?)(?P<particle>"
+    + "|".join(re.escape(p) for p in _PARTICLES)
+    + ")"
+)
+_DIGIT_FINAL = {"0": True, "1": True, "3": True, "6": True, "7": True, "8": True}
+_LATIN_FINAL = set("lmnrLMNR")
+
+
+def _has_final(char: str) -> bool:
+    if "가" <= char <= "힣":
+        return (ord(char) - ord("가")) % 28 != 0
+    if char.isdigit():
+        return _DIGIT_FINAL.get(char, False)
+    return char in _LATIN_FINAL
+
+
+def _rieul_final(char: str) -> bool:
+    return "가" <= char <= "힣" and (ord(char) - ord("가")) % 28 == 8  # ㄹ: "로", not "으로"
+
+
+def korean_particles(text: str) -> str:
+    """Resolve every "X을(를)"-style particle by the final sound of X."""
+
+    def choose(match: re.Match[str]) -> str:
+        before, particle = match.group("before"), match.group("particle")
+        close = match.group("close")
+        with_final, without = _PARTICLES[particle]
+        final = _has_final(before)
+        if particle in ("으로(로)", "(으)로") and _rieul_final(before):
+            final = False
+        return before + close + (with_final if final else without)
+
+    return _PARTICLE_RE.sub(choose, text)
+
+
+# What a language does to a filled-in sentence (analysis.text.say calls it).
+FINISH: dict[str, Callable[[str], str]] = {"ko": korean_particles}
