@@ -305,6 +305,18 @@ class Renderer:
 
     # --- assembly and publishing --------------------------------------------------------
 
+    def _write_bibliography(self, plan: EditionPlan, target: Path) -> None:
+        """The edition's bibliography: what the subject's `[tool.brief] bibliography` hook
+        returns for the edition's date (no source published after it), else the data's file."""
+        source = self.data.data_dir / "references.json"
+        as_of = plan.resolved.values.get(self.project.date_key)
+        if "bibliography" not in self.project.config or as_of is None:
+            shutil.copyfile(source, target)
+            return
+        items = self.project.subject("bibliography")(as_of, self.data.data_dir)
+        text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+        target.write_text(text, encoding="utf-8")
+
     def assemble(self, plan: EditionPlan, build: Path) -> Path:
         """Fill the build folder, assemble, and stage the complete edition; return staging."""
         from brief.editions.diff import compare, load
@@ -325,7 +337,7 @@ class Renderer:
         document = plan.document or self.project.document
         shutil.copyfile(document, build / self.project.document.name)
         shutil.copyfile(root / "_quarto.yml", build / "_quarto.yml")
-        shutil.copyfile(self.data.data_dir / "references.json", build / "references.json")
+        self._write_bibliography(plan, build / "references.json")
         # Real Quarto finds the charts' fonts through _quarto.yml's relative font-paths.
         shutil.copytree(self.project.fonts_dir, build / "assets" / "fonts", dirs_exist_ok=True)
 
