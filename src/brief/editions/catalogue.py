@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from brief.editions.manifest import Manifest, ManifestError, split_revision, verify
 
@@ -153,9 +154,17 @@ class Catalogue:
         official = self.official()
         return official[0] if official else None
 
-    def previous(self, as_of: str) -> Entry | None:
-        """The latest official edition dated strictly before `as_of`."""
-        earlier = [e for e in self.official() if e.as_of and e.as_of < str(as_of)]
+    def previous(self, as_of: str, same: dict[str, tuple[Any, Any]] | None = None) -> Entry | None:
+        """The latest official edition dated strictly before `as_of`; with `same`
+        ({parameter: (value, default)}), only one with that value (an edition in the same
+        language: "What changed" compares like with like)."""
+        earlier = [
+            e
+            for e in self.official()
+            if e.as_of
+            and e.as_of < str(as_of)
+            and all(e.manifest.params.get(k, d) == v for k, (v, d) in (same or {}).items())
+        ]
         return earlier[0] if earlier else None
 
     def revisions(self, base: str) -> list[Entry]:

@@ -92,10 +92,12 @@ def target(
     *,
     official: bool,
     erratum: str | None = None,
+    same: dict[str, tuple[Any, Any]] | None = None,
 ) -> tuple[Target, dict[str, Any]]:
-    """Where edition `name` goes, and its full identity (the previous edition included)."""
+    """Where edition `name` goes, and its full identity (the previous edition included:
+    with `same`, the previous one with those parameter values, e.g. the same language)."""
     _refuse_case_twin(catalogue, name)
-    previous = catalogue.previous(as_of)
+    previous = catalogue.previous(as_of, same)
     if not official:
         t = Target(name, catalogue.drafts_dir / name, Publication(DRAFT, name), previous)
         full = identity_with_previous(identity, t)
