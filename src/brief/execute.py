@@ -42,6 +42,8 @@ class NotebookFailed(Exception):
         self.notebook, self.detail, self.kept_at = notebook, detail, kept_at
         cell = detail.get("cell_number")
         where = f"cell {cell}" if cell is not None else "before any cell ran"
+        if cell is None and detail.get("timed_out"):
+            where = "a cell"
         if detail.get("label"):
             where += f" (#| label: {detail['label']})"
         if detail.get("timed_out"):
@@ -357,9 +359,11 @@ def locate_failure(text: str | None, *, running: bool = False) -> tuple[int | No
     except ValueError:
         return None, None
     for number, cell in enumerate(_author_cells(nb), start=1):
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        # A cell stopped by the timeout started (execute_input) and never replied.
+        timing = cell.get("metadata", {}).get("execution", {})
+        stopped = "iopub.execute_input" in timing and "shell.execute_reply" not in timing
         failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-        if (running and status == "running") or (not running and failed):
+        if (running and stopped) or (not running and failed):
             return number, protocol.cell_label(cell)
     return None, None
 
