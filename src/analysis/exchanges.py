@@ -189,7 +189,8 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
     data["date_text"] = [
         narrative.fmt_date(w, p) for w, p in zip(data["when"], data["precision"], strict=True)
     ]
-    data["kind"] = data["event_type"].map({"summit": "Summit", "visit": "Senior visit"})
+    kinds = {code: say(f"exchanges.kind.{code}") for code in HIGH_LEVEL}
+    data["kind"] = data["event_type"].map(kinds)
     summits = kim_xi_summits(view.events)
     summits = in_window(summits, params.start, params.as_of)
     notes = summits[["when", "number"]].copy()
@@ -206,12 +207,12 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
             shape=alt.Shape(
                 "kind:N",
                 title=say("axes.exchange"),
-                scale=alt.Scale(domain=["Summit", "Senior visit"], range=["diamond", "circle"]),
+                scale=alt.Scale(domain=list(kinds.values()), range=["diamond", "circle"]),
             ),
             size=alt.Size(
                 "kind:N",
                 title=say("axes.exchange"),
-                scale=alt.Scale(domain=["Summit", "Senior visit"], range=[200, 70]),
+                scale=alt.Scale(domain=list(kinds.values()), range=[200, 70]),
             ),
             color=charts.partner_color(lanes),
             tooltip=charts.event_tooltips(),
@@ -249,8 +250,7 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
     chart = charts.house(
         chart,
         title,
-        "Summits (diamonds) and senior visits (circles) by lane; numbers mark the Kim–Xi summits; "
-        "grey bands and rules mark context periods.",
+        say("exchanges.subtitle_timeline"),
     )
     alt_text = say(
         "exchanges.alt_timeline",
@@ -318,7 +318,7 @@ def counts_figure(view: Tables, params: BriefParams) -> charts.Figure:
     )
     title = counts_title(data, lanes)
     subtitle = charts.with_note(
-        "Summits and senior visits per calendar year, by partner.",
+        say("exchanges.subtitle_counts"),
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)

@@ -24,13 +24,13 @@ MILESTONE_TYPES = {
     RUSSIA: ("summit", "treaty", "military", "visit"),
     timeline.CHINA: ("summit", "treaty", "military", "visit"),
 }
-TYPE_NAMES = {
-    "summit": "Summit",
-    "visit": "Senior visit",
-    "treaty": "Treaty step",
-    "military": "Military cooperation",
-}
+KINDS = ("summit", "treaty", "military", "visit")  # milestone types, in legend order
 SIGNAL_DAYS = 90
+
+
+def kind_names() -> dict[str, str]:
+    """Milestone types as the figure names them, in legend order."""
+    return {code: say(f"pivot.kind.{code}") for code in KINDS}
 
 
 def milestones(events: pd.DataFrame, partner: str, start: Any, as_of: Any) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def milestones(events: pd.DataFrame, partner: str, start: Any, as_of: Any) -> pd
     rows = timeline.between(ev, timeline.SUBJECT, partner)
     rows = rows[rows["event_type"].isin(MILESTONE_TYPES[partner])].copy()
     rows["partner_name"] = timeline.name(partner)
-    rows["kind"] = rows["event_type"].map(TYPE_NAMES)
+    rows["kind"] = rows["event_type"].map(kind_names())
     return rows.reset_index(drop=True)
 
 
@@ -129,7 +129,7 @@ def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
     data["date_text"] = [
         narrative.fmt_date(w, p) for w, p in zip(data["when"], data["precision"], strict=True)
     ]
-    kinds = ["Summit", "Treaty step", "Military cooperation", "Senior visit"]
+    kinds = list(kind_names().values())
     height = 190
     periods = charts.context_periods(params.start, params.as_of, view.sources)
     points = (
@@ -162,8 +162,7 @@ def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
     chart = charts.house(
         chart,
         title,
-        "North Korea's summits, treaty steps, military cooperation and senior visits, by "
-        "partner; grey bands and rules mark context periods.",
+        say("pivot.subtitle_milestones"),
     )
     alt_text = say(
         "pivot.alt_milestones", y0=pd.Timestamp(params.start).year, y1=lt["to"], title=title
@@ -233,7 +232,7 @@ def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
     lt = leader_time(view.events, params.as_of, since=since)
     title = leader_title(lt)
     subtitle = charts.with_note(
-        "Leader-level meetings per calendar year, by partner.",
+        say("pivot.subtitle_leader"),
         charts.partial_note(params.as_of, data),
     )
     chart = charts.house(chart, title, subtitle)

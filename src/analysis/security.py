@@ -35,6 +35,21 @@ STANCES = {
 _RESOLUTION = re.compile(r"Resolution (\d{4})")
 
 
+# China's positions as `stance` names them, and the catalogue key that words each.
+STANCE_KEYS = {
+    "Voted for sanctions": "voted",
+    "Applied sanctions": "applied",
+    "Proposed easing": "easing",
+    "Abstained": "abstained",
+    "Vetoed": "vetoed",
+}
+
+
+def stance_name(stance: str) -> str:
+    """A position as the figure names it, in the language being written."""
+    return say(f"security.stance.{STANCE_KEYS[stance]}")
+
+
 def provocations_in(provocations: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
     out = provocations.copy()
     out["when"] = pd.to_datetime(out["date"])
@@ -242,10 +257,11 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
         .properties(width=charts.WIDTH, height=170)
     )
     record = s["record"][["when", "precision", "stance", "label", "source_id"]].copy()
+    record["stance"] = record["stance"].map(stance_name)
     record["date_text"] = [
         narrative.fmt_date(w, p) for w, p in zip(record["when"], record["precision"], strict=True)
     ]
-    stance_domain = list(STANCES)
+    stance_domain = [stance_name(code) for code in STANCES]
     dots = (
         alt.Chart(charts.records(record))
         .mark_point(filled=True, size=110, opacity=0.9)
@@ -276,7 +292,7 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
             width=charts.WIDTH,
             height=130,
             title=alt.TitleParams(
-                "China at the Security Council", fontSize=11, fontWeight="normal", anchor="start"
+                say("security.panel_council"), fontSize=11, fontWeight="normal", anchor="start"
             ),
         )
     )
@@ -286,14 +302,13 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
         chart,
         head,
         charts.with_note(
-            "Top: CSIS missile and nuclear events per year (event-days, not missiles). "
-            "Bottom: China's votes and positions on North Korea sanctions.",
+            say("security.subtitle"),
             charts.partial_note(params.as_of, counts),
         ),
     )
     alt_text = say("security.alt", title=head)
     src = charts.source_line(
-        "CSIS Beyond Parallel, Database of North Korean Provocations; the brief's event table",
+        say("security.source"),
         [PROVOCATIONS_SOURCE, *record["source_id"]],
     )
     return charts.Figure(chart, "security-signals", alt_text, src)
