@@ -194,7 +194,7 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
     summits = kim_xi_summits(view.events)
     summits = in_window(summits, params.start, params.as_of)
     notes = summits[["when", "number"]].copy()
-    notes["lane"] = "China"
+    notes["lane"] = registry.name(timeline.CHINA)
     notes["tag"] = notes["number"].astype(str)
     x = charts.time_x(params.start, params.as_of)
     y = charts.lane_y(lanes)

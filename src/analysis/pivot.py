@@ -120,7 +120,7 @@ def covered_since(view: Tables, params: BriefParams) -> pd.Timestamp | None:
 
 
 def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
-    lanes = ["Russia", "China"]
+    lanes = [registry.name(RUSSIA), registry.name(timeline.CHINA)]
     rows = pd.concat(
         [milestones(view.events, p, params.start, params.as_of) for p in (RUSSIA, timeline.CHINA)],
         ignore_index=True,

@@ -181,7 +181,10 @@ def markers(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
             {
                 "when": r["when"],
                 "kind": "UNSC sanctions",
-                "marker": f"UNSCR {m.group(1)}" if m else "UNSC sanctions resolution",
+                "number": m.group(1) if m else "",
+                "marker": say("trade.marker.resolution", number=m.group(1))
+                if m
+                else say("trade.marker.unnumbered"),
                 "source_id": r["source_id"],
             }
         )
@@ -197,30 +200,31 @@ def markers(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
             {
                 "when": r["when"],
                 "kind": "Border closure",
-                "marker": "Border closed",
+                "number": "",
+                "marker": say("trade.marker.closure"),
                 "source_id": r["source_id"],
             }
         )
-    out = pd.DataFrame(rows, columns=["when", "kind", "marker", "source_id"])
+    out = pd.DataFrame(rows, columns=["when", "kind", "number", "marker", "source_id"])
     if out.empty:
         out["tag"] = pd.Series(dtype=str)
         return out
     out = out.sort_values("when", kind="stable").reset_index(drop=True)
     out["group"] = out["kind"] + out["when"].dt.year.astype(str)
-    names = out.groupby("group")["marker"].transform(_join_markers)
     first = ~out["group"].duplicated()
-    out["tag"] = names.where(first, "")
+    names = {group: _join_markers(part) for group, part in out.groupby("group", sort=False)}
+    out["tag"] = out["group"].map(names).where(first, "")
     # One closure per year is enough on an annual chart.
     dup_closure = (out["kind"] == "Border closure") & ~first
-    return out[~dup_closure].drop(columns="group").reset_index(drop=True)
+    return out[~dup_closure].drop(columns=["group", "number"]).reset_index(drop=True)
 
 
-def _join_markers(names: pd.Series) -> str:
-    """'UNSCR 2371', 'UNSCR 2375' -> 'UNSCR 2371, 2375'."""
-    out: list[str] = []
-    for n in dict.fromkeys(names):
-        out.append(n.removeprefix("UNSCR ") if out and n.startswith("UNSCR ") else n)
-    return ", ".join(out)
+def _join_markers(rows: pd.DataFrame) -> str:
+    """One label for the rules of a year: 'UNSCR 2371, 2375', or the single marker."""
+    numbers = [n for n in dict.fromkeys(rows["number"]) if n]
+    if len(numbers) > 1 and len(numbers) == len(rows):
+        return say("trade.marker.resolutions", numbers=", ".join(numbers))
+    return ", ".join(dict.fromkeys(rows["marker"]))
 
 
 # --------------------------------------------------------------------------- figures
