@@ -292,6 +292,11 @@ def table_of(view: Tables, params: BriefParams) -> str:
     return scorecard(status_of(view, params), view.sources, params.as_of)
 
 
+def facts_of(view: Tables, params: BriefParams) -> dict[str, Any]:
+    """The section's facts for an as-of view (the notebook's call)."""
+    return facts(status_of(view, params))
+
+
 def text_of(view: Tables, params: BriefParams) -> str:
     """The section's prose for an as-of view (the notebook's call)."""
     return text(status_of(view, params), params.as_of, view.events)
