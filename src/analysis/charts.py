@@ -30,7 +30,9 @@ import pandas as pd
 from analysis import registry
 from analysis.text import say
 
-FONT = "Liberation Sans"
+# Hangul (Korean editions, Korean source titles) falls back to NanumGothic: in the page
+# (an embedded subset, brief.engines.webfont) and in the PDF (assets/fonts).
+FONT = "Liberation Sans, NanumGothic"
 WIDTH = 600
 HEIGHT = 240
 TITLE_CHARS = 78

@@ -216,8 +216,15 @@ class Renderer:
                 "code": {"subject": shared["code"], "lock": shared["lock"], **document},
             }  # no engine: an edition is what its inputs say (docs/ARCHITECTURE.md, Engines)
             as_of = str(resolved.values.get(self.project.date_key) or "")
+            same = {self.project.config["language_param"]: lang} if lang else None
             to, identity = release.target(
-                self.catalogue, name, as_of, identity, official=self.official, erratum=self.erratum
+                self.catalogue,
+                name,
+                as_of,
+                identity,
+                official=self.official,
+                erratum=self.erratum,
+                same=same,
             )
             plan = EditionPlan(to.name, resolved, jobs, identity, to.final, to.up_to_date)
             plan.target, plan.document, plan.lang = to, source, lang
@@ -375,13 +382,18 @@ class Renderer:
         )
         (build / "_changes.md").write_text(changes, "utf-8")
         (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict()), "utf-8")
-        kind = "Edition" if self.official else "Draft of edition"
+        from brief.engines.languages import edition_words
+
+        words = edition_words(plan.lang[0] if plan.lang else "en")
+        kind = words["edition" if self.official else "draft"]
         # The edition line under the title (both templates); the subtitle is the document's.
         metadata = {
             "date": as_of or "",
-            "brief-edition": f"{kind} {plan.name}",
+            "brief-edition": kind.format(name=plan.name),
             "brief-as-of": as_of or "",
             "brief-built": manifest.built[:10],
+            "brief-word-as-of": words["as-of"],
+            "brief-word-built": words["built"],
         }
         self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
         done = assemble(

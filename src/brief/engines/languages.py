@@ -52,6 +52,28 @@ QUARTO_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# The machinery's own words on the edition line (the subject's words are its catalogue's).
+EDITION_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "edition": "Edition {name}",
+        "draft": "Draft of edition {name}",
+        "as-of": "information published up to",
+        "built": "built",
+    },
+    "ko": {
+        "edition": "{name} 판",
+        "draft": "{name} 판(초안)",
+        "as-of": "정보 기준일",
+        "built": "작성일",
+    },
+}
+
+
+def edition_words(lang: str) -> dict[str, str]:
+    base = lang.replace("_", "-").split("-")[0].lower()
+    return EDITION_WORDS.get(base, EDITION_WORDS["en"])
+
+
 def quarto_words(lang: str) -> dict[str, str]:
     """Quarto's words for a document `lang` such as `ko` or `en-GB` (English otherwise,
     as Quarto falls back to its English file)."""

@@ -42,7 +42,6 @@ class DaskExecutor:
             ) from None
         if not scheduler:
             raise ExecutorUnavailable("--executor dask needs --scheduler ADDRESS (host:port)")
-        self._distributed = distributed
         try:
             self.client = distributed.Client(scheduler, timeout=30, set_as_default=False)
         except OSError as exc:
@@ -59,7 +58,6 @@ class DaskExecutor:
         on_wait: OnWait | None = None,
         heartbeat: float = 10.0,
     ) -> dict[str, Result]:
-        distributed = self._distributed
         futures = {
             self.client.submit(_run, job, key=f"brief-{job.key}-{time.time_ns()}", pure=False): job
             for job in jobs
@@ -67,19 +65,22 @@ class DaskExecutor:
         self._futures = list(futures)
         results: dict[str, Result] = {}
         pending = set(futures)
-        t0 = time.monotonic()
+        t0 = beat = time.monotonic()
         try:
             while pending:
-                try:
-                    done, pending = distributed.wait(
-                        pending, timeout=heartbeat, return_when="FIRST_COMPLETED"
-                    )
-                except TimeoutError:
-                    if on_wait is not None:
-                        on_wait([futures[f] for f in pending], time.monotonic() - t0)
-                    continue
+                done = {f for f in pending if f.done()}
+                pending -= done
+                if not done:
+                    time.sleep(0.05)  # the client's futures resolve in its own thread
+                    if on_wait is not None and time.monotonic() - beat >= heartbeat:
+                        beat = time.monotonic()
+                        on_wait([futures[f] for f in pending], beat - t0)
                 for future in done:
-                    job, result = futures[future], future.result()
+                    job = futures[future]
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # the worker died (KilledWorker), ...
+                        result = Result(ok=False, ename=type(exc).__name__, evalue=str(exc))
                     self.kernel_starts += result.kernel_started
                     results[job.key] = result
                     on_result(job, result)
