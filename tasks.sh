@@ -82,7 +82,10 @@ cmd=${1:-help}; shift || true
 case "$cmd" in
   setup)  setup_venv ;;
   render) setup_venv; exec "$VENV/bin/brief" render "$@" ;;
-  test)   setup_venv; setup_test_tools; lint; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)   setup_venv; setup_test_tools; status=0
+          "$VENV/bin/python" -m pytest "$@" || status=$?
+          lint || { [ "$status" -ne 0 ] || status=1; }   # both run; either failing fails
+          exit "$status" ;;
   quick)  setup_venv; exec "$VENV/bin/python" -m pytest -m "not slow and not browser" -q "$@" ;;
   lint)   setup_venv; lint ;;
   lab)    setup_venv; install_locked requirements.lock requirements-test.lock requirements-lab.lock
