@@ -452,21 +452,27 @@ def since_sentence(s: dict[str, Any]) -> str:
 
 
 def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> str:
-    """The Sejong brief's claim, where the edition can know it, tested against the record."""
+    """The Sejong brief's claim, where the edition can know it, put to the record.
+
+    The claim itself is stated once, in the section's framing (brief.qmd); here each half
+    is tested: launches since the last resolution, and the latest nuclear test's answer.
+    """
     if sources and not narrative.known_by(sources, SEJONG, as_of):
         return ""
     last = s["last_resolution"]
-    out = [say("security.claim", cite=narrative.cite([SEJONG]))]
-    if last is not None and s["missiles_since"]:
-        out.append(
-            say(
-                "security.claim_missiles_held",
-                missiles=_count("security.missile_events", s["missiles_since"]),
-                since=narrative.fmt_date(last["when"], "month"),
-            )
-        )
+    out = []
+    if last is not None:
+        values = {
+            "since": narrative.fmt_date(last["when"], "month"),
+            "cite": narrative.cite([SEJONG]),
+        }
+        if s["missiles_since"]:
+            missiles = _count("security.missile_events", s["missiles_since"])
+            out.append(say("security.claim_missiles_held", missiles=missiles, **values))
+        else:
+            out.append(say("security.claim_missiles_open", **values))
     test = s["last_test"]
-    if test is not None:
+    if out and test is not None:
         when = narrative.fmt_date(test["when"])
         answer = s["responses"][s["responses"]["test"] == test["when"]]
         answered = not answer.empty and pd.notna(answer.iloc[0]["resolution_date"])
@@ -474,13 +480,8 @@ def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> s
         if answered and s["nuclear_since"] == 0:
             out.append(say("security.claim_nuclear_untested", last_test=when))
         elif answered:
-            out.append(
-                say(
-                    "security.claim_nuclear_held",
-                    last_test=when,
-                    number=answer.iloc[0]["resolution"],
-                )
-            )
+            number = answer.iloc[0]["resolution"]
+            out.append(say("security.claim_nuclear_held", last_test=when, number=number))
         elif not recent:
             out.append(say("security.claim_nuclear_failed", last_test=when, days=RESPONSE_DAYS))
     return " ".join(out)

@@ -43,8 +43,8 @@ def test_china_also_voted_for_missile_triggered_resolutions_then_broke_off():
     assert "proposed easing sanctions (December 2019 and November 2021)" in text
     assert "vetoed a draft resolution that would have tightened them (May 2022)" in text
     # the seed's claim is a claim put to the record, not a premise
-    assert "The Sejong brief argues that Beijing now tolerates missile launches" in text
-    assert "The second half is untested" in text
+    assert "Put to the record, the Sejong brief's first claim" in text
+    assert "Its second, that Beijing still draws a line at nuclear tests, is untested" in text
 
 
 def test_a_trip_counts_once():

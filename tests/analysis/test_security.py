@@ -45,11 +45,10 @@ def test_text_makes_the_claim_testable():
     assert "abstained in a sanctions-related vote (March 2024)" in text
     assert "[@csis-provocations]" in text
     # the seed's claim is a claim, tested against the record
-    assert "The Sejong brief argues that Beijing now tolerates missile launches" in text
-    assert (
-        "The second half is untested, since no nuclear test has been recorded since 3 September"
-        in text
-    )
+    assert "the Sejong brief's first claim, that Beijing now tolerates missile" in text
+    assert "launches, holds, with" in text
+    assert "Its second, that Beijing still draws a line at nuclear tests, is untested" in text
+    assert text.count("Sejong brief") == 1  # the claim is stated once (the framing states it)
     title = security.title(security.summary(view, params))
     assert title.startswith("Three of four nuclear tests since 2013 drew UN sanctions China")
 
