@@ -180,8 +180,14 @@ def _output_dir(project: Project, output_dir: Path | None) -> Path:
 @contextlib.contextmanager
 def render_lock(project: Project, *, exclusive: bool) -> Iterator[None]:
     """Renders share `.brief/render.lock`; `brief clean` takes it alone."""
-    project.state_dir.mkdir(parents=True, exist_ok=True)
-    with (project.state_dir / "render.lock").open("a") as handle:
+    from brief.execute import state_problem
+
+    try:
+        project.state_dir.mkdir(parents=True, exist_ok=True)
+        handle = (project.state_dir / "render.lock").open("a")
+    except OSError as exc:  # .brief/ read-only or full: a message, not a traceback
+        raise (state_problem(exc, project.state_dir) or exc) from None
+    with handle:
         mode = fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH
         try:
             fcntl.flock(handle, mode)

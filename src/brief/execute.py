@@ -14,8 +14,11 @@ Where notebooks run is an executor's business (`brief.executors`).
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -470,17 +473,21 @@ def state_problem(exc: OSError, state_dir: Path) -> Exception | None:
     """An OSError in the working state (.brief/) as a one-paragraph message, else None."""
     from brief.editions.publishing import PublishError
 
-    where = Path(exc.filename) if exc.filename else None
-    if where is None or not where.is_relative_to(state_dir):
+    number, names = exc.errno, [exc.filename, exc.filename2]
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        _src, dst, why = exc.args[0][0]  # copytree: (source, target, reason) per file
+        found = re.search(r"\[Errno (\d+)\]", str(why))
+        number, names = int(found.group(1)) if found else None, [dst]
+    inside = [Path(n) for n in names if n and Path(n).is_relative_to(state_dir)]
+    if not inside:
         return None
-    import errno
-
+    where = inside[0]
     reason = {
         errno.ENOSPC: "the disk is full",
         errno.EROFS: "the file system is read-only",
         errno.EACCES: "permission denied",
         errno.EDQUOT: "the disk quota is exhausted",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
+    }.get(number or 0, exc.strerror or str(exc))
     return PublishError(
         f"cannot write the working state in {state_dir} ({reason}: {where}); nothing was "
         "published and earlier editions are intact. Free space or make the folder writable "

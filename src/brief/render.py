@@ -7,6 +7,7 @@ the same inputs execute once; each edition gets its own build folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -307,8 +308,12 @@ class Renderer:
             return
         from brief.engines import warm_up
 
+        def quietly() -> None:  # a failure here recurs in assembly, which reports it
+            with contextlib.suppress(Exception):
+                warm_up()
+
         self._warming = True
-        threading.Thread(target=warm_up, name="engine-warm-up", daemon=True).start()
+        threading.Thread(target=quietly, name="engine-warm-up", daemon=True).start()
 
     # --- assembly and publishing --------------------------------------------------------
 

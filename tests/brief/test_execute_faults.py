@@ -335,3 +335,34 @@ def test_a_notebook_writing_beside_itself_touches_neither_project_nor_later_rend
     rerender_matches_clean(project, clean_blue)
     edition = Path(last_line(render(project, "-p", "colour=blue").stdout))
     assert sorted(p.name for p in (edition / "notebooks").iterdir()) == notebooks
+
+
+# ------------------------------------------------- messages: the working state itself
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [("size=256k", "the disk is full"), ("ro", "the file system is read-only")],
+    ids=["full", "read-only"],
+)
+def test_a_full_or_read_only_state_folder_is_a_message_and_publishes_nothing(
+    tmp_path, options, words
+):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs over .brief/ needs root")
+    project = tiny_project(tmp_path)
+    state = project / ".brief"
+    state.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(state)])
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (exit {mounted.returncode})")
+    try:
+        done = render(project)
+    finally:
+        subprocess.run(["umount", "-l", str(state)], check=False)
+    assert done.returncode == 1, done.stderr
+    assert f"cannot write the working state in {state} ({words}" in done.stderr, done.stderr
+    assert "nothing was published" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not [p for p in (project / "output").rglob("*") if p.is_file() and p.name[0] != "."]
+    no_process_left(project)
