@@ -59,7 +59,7 @@ OWN_SITES = {
     "AFP": ("afp.com",),
     "Associated Press": ("apnews.com",),
     "Kyodo News": ("kyodonews.net", "kyodonews.jp"),
-    "Yonhap": ("yna.co.kr",),
+    "Yonhap News Agency": ("yna.co.kr",),
     "Xinhua": ("news.cn", "xinhuanet.com"),
     "TASS": ("tass.com", "tass.ru"),
     "UPI": ("upi.com",),
