@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 
 def _ko_usd_m(value: float) -> str:
@@ -125,3 +128,69 @@ def korean_particles(text: str) -> str:
 
 # What a language does to a filled-in sentence (analysis.text.say calls it).
 FINISH: dict[str, Callable[[str], str]] = {"ko": korean_particles}
+
+
+# --- data text in another language ------------------------------------------------------
+# The data's own prose (event descriptions, watch-list labels and reports) is English; its
+# translations live in src/analysis/translations/<lang>/, keyed by the row's id, not by its
+# text. `data_text` maps a data string the brief shows (a description, or its first clause
+# as a label) to the language being written; a string without a translation stays as the
+# source wrote it, like a source's title (the Korean e2e tests measure how much does).
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def _flat(text: Any) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip()
+
+
+def _clause(text: str) -> str:
+    return text.split("; ")[0].rstrip(" .;,")  # as narrative.first_clause cuts a label
+
+
+def _pairs(english: str, translated: str) -> Iterator[tuple[str, str]]:
+    english, translated = _flat(english), _flat(translated)
+    if english and translated:
+        yield english, translated
+        yield _clause(english), _clause(translated)
+
+
+@cache
+def _data_map(lang: str, data_dir: str) -> dict[str, str]:
+    import pandas as pd
+    import yaml
+
+    folder = TRANSLATIONS / lang
+    if not folder.is_dir():
+        return {}
+    data = Path(data_dir)
+    found: dict[str, str] = {}
+
+    def load(name: str) -> dict[str, Any]:
+        path = folder / name
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+
+    events = load("events.yaml")
+    for row in pd.read_csv(data / "events.csv", dtype=str).fillna("").itertuples():
+        if row.event_id in events:
+            found.update(_pairs(row.description, events[row.event_id]))
+    watch = load("watch.yaml")
+    indicators, statuses = watch.get("indicators", {}), watch.get("status", {})
+    for row in pd.read_csv(data / "watch_indicators.csv", dtype=str).fillna("").itertuples():
+        for column in ("label", "description"):
+            if ko := indicators.get(row.indicator_id, {}).get(column):
+                found.update(_pairs(getattr(row, column), ko))
+    for row in pd.read_csv(data / "watch_status.csv", dtype=str).fillna("").itertuples():
+        if ko := statuses.get(row.indicator_id, {}).get(str(row.effective)):
+            found.update(_pairs(row.detail, ko))
+    return found
+
+
+def data_text(text: str) -> str:
+    """`text` (data prose) in the language being written, when a translation exists."""
+    from analysis.paths import data_dir
+    from analysis.text import DEFAULT_LANG, current_language
+
+    lang = current_language()
+    if lang == DEFAULT_LANG:
+        return text
+    return _data_map(lang, str(data_dir())).get(_flat(text), text)

@@ -44,7 +44,7 @@ def md_escape(text: Any) -> str:
     """Data text as inert Markdown: one line, every significant character escaped."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    flat = _SPACE.sub(" ", str(text)).strip()
+    flat = locales.data_text(_SPACE.sub(" ", str(text)).strip())  # in the language written
     return "".join("\\" + ch if ch in _SPECIAL else ch for ch in flat)
 
 
