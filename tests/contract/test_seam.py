@@ -100,7 +100,9 @@ def _probe(root: Path, env: dict[str, str], cwd: Path) -> dict:
     ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     job = Job("probe", "probe.ipynb", nbformat.writes(nb), {}, str(cwd), env, 300)
-    executor = make_executor("local", workers=1, state_dir=root / ".brief")
+    # as the renderer does: the worker's kernel imports [tool.brief] preload first
+    warm = {"env": env, "cwd": str(cwd)}
+    executor = make_executor("local", workers=1, state_dir=root / ".brief", warm=warm)
     results: list[Result] = []
     try:
         executor.run([job], lambda _job, result: results.append(result))

@@ -772,9 +772,7 @@ def test_sigterm_mid_render_exits_130_leaves_nothing_and_the_next_render_works(h
     )
     try:
         deadline = time.monotonic() + 120
-        while not (
-            list((root / ".brief" / "build").glob("build-*/notebooks/*.ipynb")) and kernels_of(root)
-        ):
+        while not (list((root / ".brief" / "build").glob("run-*/notebooks")) and kernels_of(root)):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the render never started executing notebooks"
             time.sleep(0.1)
