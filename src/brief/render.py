@@ -216,6 +216,9 @@ class Renderer:
                 "notebooks": sources,
                 "code": {"subject": shared["code"], "lock": shared["lock"], **document},
             }  # no engine: an edition is what its inputs say (docs/ARCHITECTURE.md, Engines)
+            if lang is not None:  # recorded, so the archive can pair an edition with its twin
+                language = {"param": self.project.config["language_param"], "value": lang[0]}
+                identity["language"] = {**language, "default": lang[1]}
             as_of = str(resolved.values.get(self.project.date_key) or "")
             same = {self.project.config["language_param"]: lang} if lang else None
             to, identity = release.target(

@@ -232,3 +232,57 @@ def test_chromium_draws_every_chart_in_korean_with_the_embedded_font(twins, tmp_
     assert seen["faces"].get(KOREAN_FONT) == "loaded", seen["faces"]
     assert seen["check"] is True
     assert result.page_requests == []  # the font is inside the page, offline
+
+
+# --- the archive pairs the twins; What changed stays within a language ---------------------
+
+
+@pytest.fixture(scope="module")
+def published(editions, tmp_path_factory) -> Path:
+    """A second project copy (sharing the first one's notebook cache, so nothing runs
+    again) with official editions in both languages at two seed dates."""
+    from tests.support.cli import copy_project
+
+    project = copy_project(REPO, tmp_path_factory.mktemp("published") / "project")
+    shutil.copytree(editions.project / ".brief" / "cache", project / ".brief" / "cache")
+    for as_of in ("2025-04-08", "2026-01-25"):
+        for lang in ("en", "ko"):
+            done = brief(
+                project,
+                "publish",
+                "--engine",
+                "builtin",
+                "-p",
+                f"as_of={as_of}",
+                "-p",
+                f"lang={lang}",
+            )
+            assert done.returncode == 0, done.stderr
+    return project
+
+
+def test_the_archive_lists_both_languages_and_links_each_edition_to_its_twin(published):
+    page = (published / "output" / "index.html").read_text(encoding="utf-8")
+    names = re.findall(r'data-edition="([^"]+)"', page)
+    assert sorted(names) == sorted(
+        ["2025-04-08", "2025-04-08_lang-ko", "2026-01-25", "2026-01-25_lang-ko"]
+    )
+    # Twins sit side by side (same as-of date), each card linking to the other language.
+    assert abs(names.index("2026-01-25") - names.index("2026-01-25_lang-ko")) == 1
+    for name in names:
+        card = page.split(f'data-edition="{name}"', 1)[1].split("</li>", 1)[0]
+        twin = name.removesuffix("_lang-ko") if name.endswith("_lang-ko") else name + "_lang-ko"
+        assert f'href="{twin}/brief.html"' in card, (name, card[-400:])
+
+
+def test_what_changed_compares_editions_in_the_same_language(published):
+    for name, previous in (
+        ("2026-01-25_lang-ko", "2025-04-08_lang-ko"),
+        ("2026-01-25", "2025-04-08"),
+    ):
+        manifest = json.loads((published / "output" / name / "manifest.json").read_text("utf-8"))
+        assert manifest["previous"]["edition"] == previous, manifest["previous"]
+    done = brief(published, "diff", "2025-04-08_lang-ko", "2026-01-25_lang-ko", "--json")
+    assert done.returncode == 0, done.stderr
+    diff = json.loads(done.stdout)
+    assert "lang" not in json.dumps(diff.get("params", [])), diff.get("params")

@@ -101,6 +101,42 @@ def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
     return f"Since {previous}: " + (" ".join(moved) if moved else "no change in the stated facts")
 
 
+def _language(entry: Entry) -> dict[str, Any] | None:
+    found = (entry.manifest.inputs or {}).get("language")
+    return found if isinstance(found, dict) and found.get("param") else None
+
+
+def twins(entry: Entry, catalogue: Catalogue) -> list[dict[str, str]]:
+    """The same edition in its other languages: official editions with the same parameters
+    but the language (recorded by the renderer in the manifest's inputs)."""
+    from brief.engines.languages import edition_words
+
+    mine = _language(entry)
+    if mine is None:
+        return []
+    param = mine["param"]
+    rest = {k: v for k, v in entry.manifest.params.items() if k != param}
+    found = []
+    for other in catalogue.official():
+        theirs = _language(other)
+        if other.name == entry.name or theirs is None or theirs["value"] == mine["value"]:
+            continue
+        if {k: v for k, v in other.manifest.params.items() if k != param} != rest:
+            continue
+        if catalogue.superseded_by(other) is not None:
+            continue  # the twin's latest revision stands for it
+        found.append(
+            {
+                "lang": str(theirs["value"]),
+                "label": edition_words(str(theirs["value"]))["name"],
+                "name": other.name,
+                "html": _href(other.name, HTML_FILE) if other.has_file(HTML_FILE) else "",
+                "pdf": _href(other.name, PDF_FILE) if other.has_file(PDF_FILE) else "",
+            }
+        )
+    return sorted(found, key=lambda t: t["lang"])
+
+
 @dataclass
 class Badge:
     css: str
@@ -142,6 +178,8 @@ def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
         "pdf": _href(entry.name, PDF_FILE) if entry.has_file(PDF_FILE) else "",
         "size": human_size(_folder_size(entry.path)),
         "provenance": provenance(m),
+        "lang": str((_language(entry) or {}).get("value") or ""),
+        "twins": twins(entry, catalogue),
     }
 
 

@@ -55,12 +55,14 @@ QUARTO_WORDS: dict[str, dict[str, str]] = {
 # The machinery's own words on the edition line (the subject's words are its catalogue's).
 EDITION_WORDS: dict[str, dict[str, str]] = {
     "en": {
+        "name": "English",
         "edition": "Edition {name}",
         "draft": "Draft of edition {name}",
         "as-of": "information published up to",
         "built": "built",
     },
     "ko": {
+        "name": "한국어",
         "edition": "{name} 판",
         "draft": "{name} 판(초안)",
         "as-of": "정보 기준일",
