@@ -213,6 +213,21 @@ def test_as_of_2024_10_21_shows_no_2025_event_and_an_untouched_watch_list(editio
     assert "0 of 7 watch-list items have moved" in html_text(edition)
 
 
+def test_as_of_2024_10_21_cites_no_source_published_after_it(editions):
+    """The References hold only what existed on the edition's date: the renderer writes the
+    subject's as-of bibliography (the living CSIS database as it stood then), not the file."""
+    from analysis.data import references_as_of
+
+    edition = editions.render("as_of=2024-10-21")
+    page = (edition / "brief.html").read_text(encoding="utf-8")
+    entry = r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>(.*?)</div>'
+    entries = dict(re.findall(entry, page, flags=re.S))
+    allowed = {i["id"] for i in references_as_of("2024-10-21", editions.project / "data")}
+    assert entries and set(entries) <= allowed, sorted(set(entries) - allowed)
+    later = {k: text_of(v) for k, v in entries.items() if re.search(r"\b202[5-9]\b", text_of(v))}
+    assert not later, later
+
+
 def test_as_of_2025_04_08_shows_the_personnel_entry_and_anniversary_but_no_kim_visit(editions):
     edition = editions.render("as_of=2025-04-08")
     text, found = html_text(edition), facts(edition)
