@@ -260,7 +260,7 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
         title=title,
     )
     src = charts.source_line(
-        "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
+        say("charts.source.events"), [*data["source_id"], *charts.context_ids(periods)]
     )
     return charts.Figure(chart, "exchanges-timeline", alt_text, src)
 
@@ -326,7 +326,7 @@ def counts_figure(view: Tables, params: BriefParams) -> charts.Figure:
     rows = pd.concat(
         [in_window(exchanges(view.events, p), params.start, params.as_of) for p in partners]
     )
-    src = charts.source_line("the brief's event table", rows["source_id"])
+    src = charts.source_line(say("charts.source.events"), rows["source_id"])
     return charts.Figure(chart, "exchanges-counts", alt_text, src)
 
 

@@ -113,7 +113,8 @@ def covered_since(view: Tables, params: BriefParams) -> pd.Timestamp | None:
     days = [exchanges.covered_from(view, code) for code in (RUSSIA, timeline.CHINA)]
     if any(d is None for d in days):
         return None
-    return max([pd.Timestamp(params.start), *days])
+    since = max([pd.Timestamp(params.start), *days])
+    return since if since <= pd.Timestamp(params.as_of) else None
 
 
 # --------------------------------------------------------------------------- figures
@@ -168,7 +169,7 @@ def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
         "pivot.alt_milestones", y0=pd.Timestamp(params.start).year, y1=lt["to"], title=title
     )
     src = charts.source_line(
-        "the brief's event table", [*data["source_id"], *charts.context_ids(periods)]
+        say("charts.source.events"), [*data["source_id"], *charts.context_ids(periods)]
     )
     return charts.Figure(chart, "pivot-milestones", alt_text, src)
 
@@ -200,8 +201,11 @@ def milestones_title(view: Tables, params: BriefParams) -> str:
 
 def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
     # Partners are compared only over the years both records cover (contract 9).
+    # Without a span both records cover, only China's summits are drawn.
     since = covered_since(view, params)
     data = summits_per_year(view.events, since if since is not None else params.start, params.as_of)
+    if since is None:
+        data = data[data["partner"] == timeline.CHINA].reset_index(drop=True)
     names = list(dict.fromkeys(data["partner_name"]))
     data = charts.slots(charts.annual(data, params.as_of).assign(band=0), "band", [0])
     # Stacked by hand, so the bars keep their year band on the shared time axis.
@@ -230,6 +234,9 @@ def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .properties(width=charts.WIDTH, height=170)
     )
     lt = leader_time(view.events, params.as_of, since=since)
+    if since is None:
+        china = registry.name(timeline.CHINA)
+        lt["totals"] = {k: v for k, v in lt["totals"].items() if k == china}
     title = leader_title(lt)
     subtitle = charts.with_note(
         say("pivot.subtitle_leader"),
@@ -240,7 +247,7 @@ def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
     ev = timeline.prepare(view.events)
     ev = timeline.window(ev[ev["event_type"] == "summit"], params.start, params.as_of)
     ev = timeline.involving(ev, timeline.SUBJECT)
-    src = charts.source_line("the brief's event table", ev["source_id"])
+    src = charts.source_line(say("charts.source.events"), ev["source_id"])
     return charts.Figure(chart, "pivot-leader-time", alt_text, src)
 
 

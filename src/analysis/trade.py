@@ -437,7 +437,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
     chart = charts.house(chart, title, subtitle)
     alt_text = say("trade.alt_monthly", code=series, y0=lo.year, y1=hi.year, title=title)
     src = charts.source_line(
-        f"{registry.series_label(series)}, monthly releases", data["source_id"]
+        say("charts.source.monthly", series=registry.series_label(series)), data["source_id"]
     )
     return charts.Figure(chart, "trade-monthly", alt_text, src)
 

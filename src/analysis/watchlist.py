@@ -143,7 +143,7 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
     ids = [*cur["source_id"], *[n for n in cur["named_by"] if known(n)]]
     tail = [
         charts.status_legend(STATUS_NAMES, cur["status"]),
-        charts.source_line("the brief's watch-list table", ids),
+        charts.source_line(say("charts.source.watch"), ids),
     ]
     if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
         return "\n\n".join([table, *tail])

@@ -2,7 +2,6 @@
 
 import base64
 import io
-import json
 import re
 import shutil
 from pathlib import Path
@@ -22,31 +21,24 @@ def fonts_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def build(tmp_path: Path, title: str) -> Path:
-    root = tmp_path / "build"
-    root.mkdir()
-    refs = [{"id": "a", "title": title}]
-    (root / "references.json").write_text(json.dumps(refs, ensure_ascii=True), encoding="utf-8")
-    (root / "brief.qmd").write_text("# Plain Latin text — with a dash\n", encoding="utf-8")
-    return root
+def page(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "brief.html"
+    head = "<script>/* a bundle that writes <html><head></head><body>북 */</script>"
+    path.write_text(f"<html><head>{head}</head><body>{body}</body></html>", encoding="utf-8")
+    return path
 
 
-def faces(css: str) -> list[dict[str, str]]:
-    found = []
-    for block in re.findall(r"@font-face \{(.*?)\}", css, flags=re.S):
-        fields = dict(re.findall(r"\s*([a-z-]+): (.*?);", block))
-        found.append(fields)
-    return found
+def face(css: str) -> dict[str, str]:
+    [block] = re.findall(r"@font-face \{(.*?)\}", css, flags=re.S)
+    return dict(re.findall(r"\s*(font-family|unicode-range): (.*?);", block))
 
 
 def test_the_characters_the_body_font_lacks_are_inlined_from_the_fallback_font(tmp_path):
-    folder = fonts_folder(tmp_path)
-    root = build(tmp_path, "북중 무역 (KOTRA)")  # escaped in the JSON: read as text all the same
-    css = webfont.font_faces(root, [folder])
-    [face] = faces(css)
-    assert face["font-family"] == '"NanumGothic"'
-    points = {ord(c) for c in "북중무역"}
-    assert face["unicode-range"] == webfont.unicode_range(points)
+    css = webfont.font_faces("Figure 1 — 그림 1: 북중 무역 (KOTRA)", [fonts_folder(tmp_path)])
+    found = face(css)
+    assert found["font-family"] == '"NanumGothic"'
+    points = {ord(c) for c in "그림북중무역"}
+    assert found["unicode-range"] == webfont.unicode_range(points)
     data = re.search(r"base64,([A-Za-z0-9+/=]+)", css).group(1)
     font = TTFont(io.BytesIO(base64.b64decode(data)))
     assert font.flavor == "woff2"
@@ -54,17 +46,32 @@ def test_the_characters_the_body_font_lacks_are_inlined_from_the_fallback_font(t
     assert len(data) < 20_000  # a subset, not the 4.7 MB font
 
 
-def test_the_same_sources_give_the_same_bytes(tmp_path):
-    folder = fonts_folder(tmp_path)
-    root = build(tmp_path, "신압록강대교")
-    assert webfont.font_faces(root, [folder]) == webfont.font_faces(root, [folder])
+def test_the_written_page_gets_the_fonts_of_its_own_text_in_its_head(tmp_path):
+    path = page(tmp_path, "<p>판(초안) · 그림 1</p>")
+    webfont.splice_font_faces(path, [fonts_folder(tmp_path)])
+    text = path.read_text(encoding="utf-8")
+    head, _, _ = text.rpartition("</head><body")
+    assert head.count('<style id="brief-fallback-fonts">') == 1
+    assert head.index("brief-fallback-fonts") > head.index("*/</script>")  # the real </head>
+    wanted = {ord(c) for c in "판초안그림"}
+    assert face(text)["unicode-range"] == webfont.unicode_range(wanted)  # not the bundle's 북
 
 
-def test_latin_only_sources_need_no_fallback_font(tmp_path):
+def test_the_same_page_gives_the_same_bytes(tmp_path):
     folder = fonts_folder(tmp_path)
-    root = build(tmp_path, "China–North Korea trade, “GACC”")
-    assert webfont.font_faces(root, [folder]) == ""
-    assert webfont.font_faces(root, [tmp_path / "missing"]) == ""
+    assert webfont.font_faces("신압록강대교", [folder]) == webfont.font_faces(
+        "신압록강대교", [folder]
+    )
+
+
+def test_latin_only_pages_need_no_fallback_font(tmp_path):
+    folder = fonts_folder(tmp_path)
+    assert webfont.font_faces("China–North Korea trade, “GACC” — 25.5%", [folder]) == ""
+    assert webfont.font_faces("북", [tmp_path / "missing"]) == ""
+    path = page(tmp_path, "<p>Latin only</p>")
+    before = path.read_bytes()
+    webfont.splice_font_faces(path, [folder])
+    assert path.read_bytes() == before
 
 
 def test_unicode_ranges_merge_runs():

@@ -33,6 +33,7 @@ from brief.engines import Assembled, AssemblyError, OutputFormat
 from brief.engines.config import HOUSE_CSS, FormatOptions, ProjectConfig, load_project
 from brief.engines.languages import word_metadata
 from brief.engines.sources import FILES_DIR, prepare
+from brief.engines.webfont import splice_font_faces
 
 HERE = Path(__file__).resolve().parent
 PRE_FILTER = HERE / "quarto_subset.lua"
@@ -148,11 +149,7 @@ def write_support_files(cfg: ProjectConfig) -> None:
         text = vega_header_text()
         if not header.is_file() or header.read_text(encoding="utf-8") != text:
             header.write_text(text, encoding="utf-8")
-    from brief.engines.webfont import font_faces
-
-    font_paths = [cfg.root / p for opts in cfg.formats.values() for p in opts.font_paths]
-    faces = font_faces(cfg.root, [*font_paths, cfg.root / "assets" / "fonts"])
-    (cfg.root / HOUSE_CSS).write_text(CSS.read_text(encoding="utf-8") + faces, encoding="utf-8")
+    (cfg.root / HOUSE_CSS).write_text(CSS.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def resolve_fonts(cfg: ProjectConfig, fonts_dir: Path | None) -> Path:
@@ -323,6 +320,7 @@ def write_html(job: Job) -> Path:
     args += ["--output", job.out.name]
     run_pandoc(args, cfg.root, job.out.name)
     splice_vega_bundle(job.out)
+    splice_font_faces(job.out, [job.fonts])  # Korean and other glyphs the body font lacks
     return job.out
 
 

@@ -86,9 +86,15 @@ def splice_vega_bundle(page: Path, _build: Path) -> None:
     splice(page)
 
 
+def splice_font_faces(page: Path, build: Path) -> None:
+    from brief.engines.webfont import splice_font_faces as splice
+
+    splice(page, [build / "assets" / "fonts"])
+
+
 # What each written file gets once Quarto is done (a new format may add its steps here).
 FINISH: dict[str, tuple[Callable[[Path, Path], None], ...]] = {
-    "html": (relative_build_paths, splice_vega_bundle),
+    "html": (relative_build_paths, splice_vega_bundle, splice_font_faces),
 }
 
 

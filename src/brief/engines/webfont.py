@@ -3,10 +3,12 @@
 The page is self-contained (no web fonts fetched), and the body font (Liberation Sans, or
 the reader's Arial) has no glyphs for some scripts the sources use (for this brief: Korean
 titles in the references). Every other font in the project's fonts folder is a fallback:
-the characters of the build's text sources that the body font lacks and the fallback has
-are cut out of it (fontTools), compressed as WOFF2 and inlined as a `data:` @font-face with
-a `unicode-range`, so the browser uses it for exactly those characters. Same sources, same
-bytes (no timestamps; subsets cached by content under $BRIEF_ASSET_CACHE).
+the characters of the written page that the body font lacks and the fallback has are cut
+out of it (fontTools), compressed as WOFF2 and inlined as a `data:` @font-face with a
+`unicode-range`, so the browser uses it for exactly those characters. The page is read
+once written (`splice_font_faces`, both engines), so every character counts: the
+document's, the metadata's, the crossref words', the bibliography's. Same page, same bytes
+(no timestamps; subsets cached by content under $BRIEF_ASSET_CACHE).
 """
 
 from __future__ import annotations
@@ -14,45 +16,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 BODY_PREFIX = "LiberationSans-"
-TEXT_SUFFIXES = (".md", ".qmd", ".ipynb", ".json", ".yml")
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def source_text(root: Path) -> str:
-    """Every text the page can show, as a superset: the build folder's documents,
-    notebooks and bibliography (JSON read, so escaped characters count)."""
-    parts = []
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
-    for path in files:
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if path.suffix in (".json", ".ipynb"):
-            try:
-                parts.extend(_strings(json.loads(text)))
-                continue
-            except json.JSONDecodeError:
-                pass
-        parts.append(text)
-    return "".join(parts)
+_HEAD_END = re.compile(r"</head>\s*<body")
 
 
 @cache
@@ -120,15 +91,14 @@ def subset_woff2(path: Path, codepoints: Iterable[int]) -> bytes:
     return data
 
 
-def font_faces(root: Path, folders: Iterable[Path]) -> str:
+def font_faces(text: str, folders: Iterable[Path]) -> str:
     """CSS @font-face rules for the fallback fonts of the first fonts folder found, each a
-    subset to the characters of `root`'s sources that the body font lacks ('' if none)."""
+    subset to the characters of `text` that the body font lacks ('' if none)."""
     folder = next((f for f in folders if f.is_dir() and any(f.glob(BODY_PREFIX + "*"))), None)
     if folder is None:
         return ""
     body = frozenset().union(*(cmap(p) for p in sorted(folder.glob(BODY_PREFIX + "*.ttf"))))
-    wanted = {ord(c) for c in source_text(root)} - body
-    wanted = {cp for cp in wanted if cp > 0x7F}
+    wanted = {cp for cp in map(ord, set(text)) if cp > 0x7F} - body
     rules = []
     for path in sorted(folder.glob("*.ttf")):
         if path.name.startswith(BODY_PREFIX) or not wanted:
@@ -146,9 +116,20 @@ def font_faces(root: Path, folders: Iterable[Path]) -> str:
             "  font-display: block;\n"
             "}\n"
         )
-    if not rules:
-        return ""
-    return (
-        "\n/* Fallback fonts, subset to this edition's characters (brief.engines.webfont) */\n"
-        + "".join(rules)
-    )
+    return "".join(rules)
+
+
+def splice_font_faces(page: Path, folders: Iterable[Path]) -> None:
+    """Add the fallback fonts the written page needs, as one <style> at the end of its head."""
+    text = page.read_text(encoding="utf-8")
+    # The page's own </head><body>: the last one (the Vega bundle in the head holds others).
+    ends = list(_HEAD_END.finditer(text))
+    body = ends[-1].end() if ends else 0
+    faces = font_faces(text[body:], folders)
+    if not faces:
+        return
+    if not ends:
+        raise ValueError(f"{page}: no </head> followed by <body> to add the fallback fonts to")
+    head_end = ends[-1].start()
+    style = f'<style id="brief-fallback-fonts">\n{faces}</style>\n'
+    page.write_text(text[:head_end] + style + text[head_end:], encoding="utf-8")
