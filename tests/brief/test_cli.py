@@ -379,6 +379,10 @@ def test_bad_values_and_environments_are_messages_not_tracebacks(tiny):
     refused(brief(tiny, "render", "--output-dir", "data/pub"), 2, "inside the data folder")
     assert not (tiny / "data" / "pub").exists()
     refused(brief(tiny, "render", "-p", "colour"), 2, "-p name=value")
+    lock = tiny / "output" / ".publish.lock"
+    lock.unlink(missing_ok=True)
+    lock.symlink_to("/etc/passwd")
+    refused(brief(tiny, "render"), 1, ".publish.lock is a symbolic link")
 
 
 # --------------------------------------------------------------------------- preview, serve
