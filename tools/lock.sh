@@ -24,7 +24,7 @@ fi
 compile "$tmp/run"
 compile "$tmp/test" --extra test -c "$tmp/run"
 compile "$tmp/lab" --extra lab -c "$tmp/run" -c "$tmp/test"
-minus() {  # the requirement blocks of $1 whose package is not in the files after it
+minus() {  # the requirement blocks of $1 not in the files after it (same pin, same markers)
   python3 - "$@" <<'PY'
 import re, sys
 def blocks(path):
@@ -33,7 +33,7 @@ def blocks(path):
         if line.strip().startswith("#") or not line.strip():
             continue
         if not line[0].isspace():
-            current = re.split(r"[=<>; ]", line, maxsplit=1)[0].lower().replace("_", "-")
+            current = line.rstrip(" \\\n").lower().replace("_", "-")
             out[current] = line
         else:
             out[current] += line
