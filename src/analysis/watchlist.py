@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -23,7 +24,22 @@ from analysis.text import number, say
 
 SEJONG = "sejong-2024-11"  # the seed brief whose points to watch are marked in the table
 STATUS_CODES = ("no_movement", "signs_of_movement", "moved", "reversed", "no_report")
-STATUS_NAMES = {code: say(f"watchlist.status.{code}") for code in STATUS_CODES}
+
+
+class _StatusNames(Mapping[str, str]):
+    """Status words, looked up when used: they follow the language being written."""
+
+    def __getitem__(self, code: str) -> str:
+        return say(f"watchlist.status.{code}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STATUS_CODES)
+
+    def __len__(self) -> int:
+        return len(STATUS_CODES)
+
+
+STATUS_NAMES = _StatusNames()
 OPEN = ("no_movement", "signs_of_movement", "reversed", "no_report")
 MARK = "†"
 RECENT_DAYS = 120

@@ -754,3 +754,107 @@ def test_a_third_format_is_one_table_entry_and_one_writer(tmp_path, monkeypatch)
     assert done.outputs["markdown"].name == "brief.md"
     assert "Figure 1: Recorded trade by year" in text and "Table 1: Trade summary" in text
     assert "[Smith 2020, 4](#ref-smith2020)" in text and "Trade of the Northern Neighbour" in text
+
+
+# --- languages: the edition's language chosen in the build folder's notebooks --------------
+
+LANGUAGES_MIME = "application/vnd.brief.languages+json"
+
+
+def _with_variants(nb: dict, variants: dict) -> dict:
+    """The fixture notebook with `variants` riding on its first Markdown output."""
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if "text/markdown" in out.get("data", {}):
+                out["data"][LANGUAGES_MIME] = variants
+                return nb
+    raise AssertionError("the fixture notebook has no Markdown output")
+
+
+def _fixture_notebook() -> dict:
+    return json.loads((FIXTURE / NOTEBOOK).read_text(encoding="utf-8"))
+
+
+def test_select_language_puts_the_variant_in_place():
+    from brief.engines.languages import select_language
+
+    ko = {"data": {"text/markdown": "한국어 문장", "text/plain": "한국어 문장"}, "metadata": {}}
+    nb = _with_variants(_fixture_notebook(), {"ko": ko})
+    assert select_language(nb, "ko", "en", "01_mini.ipynb") == 1
+    texts = [
+        o.get("data", {}).get("text/markdown") for c in nb["cells"] for o in c.get("outputs", [])
+    ]
+    assert "한국어 문장" in texts
+    assert LANGUAGES_MIME not in json.dumps(nb)
+
+
+def test_select_language_for_the_default_only_drops_the_variants():
+    from brief.engines.languages import select_language
+
+    nb = _with_variants(_fixture_notebook(), {"ko": {"data": {"text/markdown": "x"}}})
+    before = [
+        o.get("data", {}).get("text/markdown") for c in nb["cells"] for o in c.get("outputs", [])
+    ]
+    assert select_language(nb, "en", "en", "01_mini.ipynb") == 0
+    after = [
+        o.get("data", {}).get("text/markdown") for c in nb["cells"] for o in c.get("outputs", [])
+    ]
+    assert after == before and LANGUAGES_MIME not in json.dumps(nb)
+
+
+def test_a_language_that_could_not_be_written_stops_the_assembly_with_its_message():
+    from brief.engines.languages import select_language
+
+    failed = {"ko": {"error": "TextError: catalogue/ko/trade.yaml: no template 'trade.lead'"}}
+    nb = _with_variants(_fixture_notebook(), failed)
+    with pytest.raises(AssemblyError, match=r"01_mini\.ipynb#.*'ko'.*no template 'trade\.lead'"):
+        select_language(nb, "ko", "en", "01_mini.ipynb")
+    nb = _with_variants(_fixture_notebook(), {"ja": {"data": {"text/markdown": "x"}}})
+    with pytest.raises(AssemblyError, match="no 'ko' text"):
+        select_language(nb, "ko", "en", "01_mini.ipynb")
+
+
+def test_an_edition_in_a_language_no_notebook_wrote_is_refused(tmp_path):
+    from brief.engines.languages import select_in_folder
+
+    folder = make_build(tmp_path / "build") / "notebooks"
+    with pytest.raises(AssemblyError, match="carry no 'ko' text"):
+        select_in_folder(folder, "ko", "en")
+
+
+def test_the_document_of_another_language_sits_beside_the_default_one(tmp_path):
+    from brief.engines.languages import document_for
+
+    (tmp_path / "brief.qmd").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    assert document_for(tmp_path / "brief.qmd", "en", "en") == tmp_path / "brief.qmd"
+    with pytest.raises(AssemblyError, match=r"brief\.ko\.qmd"):
+        document_for(tmp_path / "brief.qmd", "ko", "en")
+    (tmp_path / "brief.ko.qmd").write_text("---\nlang: ko\n---\n", encoding="utf-8")
+    assert document_for(tmp_path / "brief.qmd", "ko", "en") == tmp_path / "brief.ko.qmd"
+
+
+def test_the_notebooks_document_metadata_reaches_the_page(tmp_path):
+    nb = _fixture_notebook()
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cell.setdefault("outputs", []).append(
+        {
+            "output_type": "display_data",
+            "data": {"application/vnd.brief.metadata+json": {"title": "계산된 제목"}},
+            "metadata": {},
+        }
+    )
+    where = make_build(tmp_path / "build")
+    (where / NOTEBOOK).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    done = assemble(where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    assert "<title>계산된 제목" in done.html.read_text(encoding="utf-8")
+
+
+def test_a_korean_document_gets_quartos_korean_crossref_words(tmp_path):
+    qmd = (FIXTURE / "brief.qmd").read_text(encoding="utf-8")
+    qmd = qmd.replace('title: "Mini brief"', 'title: "Mini brief"\nlang: ko', 1)
+    done = build(tmp_path / "ko", qmd=qmd)
+    page = done.html.read_text(encoding="utf-8")
+    assert "그림 1" in page and "표 1" in page and "섹션 " in page
+    assert "Figure 1" not in page
+    text = " ".join(p.extract_text() for p in PdfReader(done.pdf).pages)
+    assert "그림 1" in text and "Figure 1" not in text
