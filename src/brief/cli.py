@@ -247,6 +247,11 @@ def _note(o: dict[str, Any], text: str) -> None:
 def _run(
     project: Project, o: dict[str, Any], *, official: bool, erratum: str | None = None
 ) -> list[Path]:
+    if o.get("force"):
+        raise ParamError(
+            "--force is gone: `brief render` rebuilds its draft without it, and an official "
+            "edition is never replaced (a correction is `brief publish --erratum TEXT`)"
+        )
     renderer = _renderer(project, o, official=official, erratum=erratum)
     with render_lock(project, exclusive=False):
         if o.get("dry_run"):
@@ -290,6 +295,7 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--scheduler", metavar="ADDRESS", help="the Dask scheduler (--executor dask)"
             ),
+            click.option("--force", is_flag=True, hidden=True),  # gone: say what replaced it
         ],
     )
 

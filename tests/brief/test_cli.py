@@ -379,6 +379,7 @@ def test_bad_values_and_environments_are_messages_not_tracebacks(tiny):
     refused(brief(tiny, "render", "--output-dir", "data/pub"), 2, "inside the data folder")
     assert not (tiny / "data" / "pub").exists()
     refused(brief(tiny, "render", "-p", "colour"), 2, "-p name=value")
+    refused(brief(tiny, "render", "--force"), 2, "--force is gone", "--erratum")
     lock = tiny / "output" / ".publish.lock"
     lock.unlink(missing_ok=True)
     lock.symlink_to("/etc/passwd")
