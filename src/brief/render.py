@@ -275,6 +275,9 @@ class Renderer:
                     todo[job.key] = (job, build_dirs[plan.name] / "notebooks" / job.name)
                 else:
                     self._explain(plan, job, "shared with another edition of this matrix")
+            mine = [j.name for j in plan.jobs if j.key in todo]
+            if mine and not self.explain:  # progress names the edition and its notebooks (E)
+                self.progress.line(f"{plan.name}: {len(mine)} to execute: {', '.join(mine)}")
         if not todo:
             self.progress.line("notebooks: nothing to execute, every notebook is cached")
             self.after_spawn()
