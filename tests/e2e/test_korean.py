@@ -286,3 +286,19 @@ def test_what_changed_compares_editions_in_the_same_language(published):
     assert done.returncode == 0, done.stderr
     diff = json.loads(done.stdout)
     assert "lang" not in json.dumps(diff.get("params", [])), diff.get("params")
+
+
+def test_a_matrix_of_both_languages_executes_each_notebook_once(editions, tmp_path):
+    """Twins in one run: the Korean edition shares every execution with the English one."""
+    matrix = tmp_path / "twins.yaml"
+    matrix.write_text("- {as_of: 2025-09-10}\n- {as_of: 2025-09-10, lang: ko}\n", encoding="utf-8")
+    done = brief(
+        editions.project, "render", "--engine", "builtin", "--explain", "--matrix", str(matrix)
+    )
+    assert done.returncode == 0, done.stderr
+    notebooks = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    english = re.findall(r"2025-09-10: (\S+\.ipynb): execute", done.stderr)
+    korean = re.findall(r"2025-09-10_lang-ko: (\S+\.ipynb): (\w+)", done.stderr)
+    assert sorted(english) == notebooks, done.stderr
+    assert korean and all(how != "execute" for _, how in korean), korean
+    assert re.search(rf"executing {len(notebooks)} notebook", done.stderr), done.stderr
