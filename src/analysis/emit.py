@@ -117,7 +117,12 @@ def chart_html(spec: dict[str, Any], name: str, alt: str) -> str:
 
 
 def _chart_bundle(chart: Any, name: str, alt: str) -> Bundle:
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else chart
+    from analysis import text
+
+    # The schema is checked once, in the default language: another language's spec differs
+    # only in its words (validation is most of the cost of writing a chart twice).
+    validate = text.current_language() == text.DEFAULT_LANG
+    spec = chart.to_dict(validate=validate) if hasattr(chart, "to_dict") else chart
     data = {"text/html": chart_html(spec, name, alt), VEGALITE_MIME: spec, "text/plain": alt}
     return data, {"brief": {"chart": chart_id(name), "alt": alt}}
 
