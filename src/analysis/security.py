@@ -176,6 +176,11 @@ def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
     record = china_record(view.events, params.start, params.as_of)
     res = resolutions(record)
     responses = nuclear_responses(view.provocations, view.events, params.start, params.as_of)
+    # A test whose RESPONSE_DAYS have not yet passed is pending, not unanswered.
+    tests = pd.to_datetime(responses["test"])
+    waiting = (pd.Timestamp(params.as_of) - tests).dt.days < RESPONSE_DAYS
+    pending = responses[responses["resolution_date"].isna() & waiting]
+    responses = responses.drop(pending.index).reset_index(drop=True)
     last_res = res.iloc[-1] if not res.empty else None
     since = prov[prov["when"] > last_res["when"]] if last_res is not None else prov.iloc[0:0]
     after = record[record["when"] > last_res["when"]] if last_res is not None else record
@@ -185,6 +190,8 @@ def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
         "nuclear": len(nuclear),
         "last_test": nuclear.iloc[-1] if not nuclear.empty else None,
         "responses": responses,
+        "pending": pending.reset_index(drop=True),
+        "as_of": pd.Timestamp(params.as_of),
         "answered": int(responses["resolution"].ne("").sum()) if not responses.empty else 0,
         "launch_resolutions": launch_resolutions(record, responses, view.provocations),
         "last_resolution": last_res,
@@ -200,12 +207,23 @@ def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
 
 
 def _count(key: str, n: int) -> str:
+    """'19 missile events', 'one nuclear test'; none is 'no missile event' (never 'zero …')."""
+    if n == 0 and key == "security.missile_events":
+        return say("security.no_missiles")
+    if n == 0 and key == "security.nuclear_tests":
+        return say("security.no_nuclear")
     return say(key, n=n, count=number(n))
 
 
 def title(s: dict[str, Any]) -> str:
     """The chart's finding: how many nuclear tests drew sanctions, and the launches since."""
-    if s["nuclear"] == 0 or s["last_resolution"] is None:
+    if not s["pending"].empty:
+        return say(
+            "security.title_pending",
+            test=narrative.fmt_date(s["pending"].iloc[-1]["test"]),
+            as_of=narrative.fmt_date(s["as_of"]),
+        )
+    if s["nuclear"] == 0 or s["last_resolution"] is None or s["responses"].empty:
         return say(
             "security.title_quiet", missiles=_count("security.missile_events", s["missiles"])
         )
@@ -214,12 +232,12 @@ def title(s: dict[str, Any]) -> str:
         "missiles": _count("security.missile_events", s["missiles_since"]),
         "since": narrative.fmt_date(s["last_resolution"]["when"], "month"),
     }
-    if s["answered"] == s["nuclear"]:
+    if s["answered"] == len(s["responses"]):
         return say("security.title_all", **values)
     return say(
         "security.title_some",
         answered=narrative.capital(number(s["answered"])),
-        tests=_count("security.nuclear_tests", s["nuclear"]),
+        tests=_count("security.nuclear_tests", len(s["responses"])),
         **values,
     )
 
@@ -354,10 +372,24 @@ def count_sentence(view: Tables, params: BriefParams) -> str:
     return out
 
 
+def pending_sentence(s: dict[str, Any]) -> str:
+    out = []
+    for _, r in s["pending"].iterrows():
+        out.append(
+            say(
+                "security.pending",
+                test=narrative.fmt_date(r["test"]),
+                as_of=narrative.fmt_date(s["as_of"]),
+                days=int((s["as_of"] - r["test"]).days),
+            )
+        )
+    return " ".join(out)
+
+
 def response_sentence(s: dict[str, Any]) -> str:
     responses = s["responses"]
     if responses.empty:
-        return ""
+        return pending_sentence(s)
     hit = responses[responses["resolution_date"].notna()]
     items = []
     for _, r in hit.iterrows():
@@ -370,9 +402,12 @@ def response_sentence(s: dict[str, Any]) -> str:
     ids = list(dict.fromkeys(hit["source_id"]))
     listed = say("security.resolutions", n=len(items), list=join_words(items))
     if len(hit) == len(responses):
-        out = say("security.all_answered", tests=tests, days=RESPONSE_DAYS, list=listed)
+        out = say(
+            "security.all_answered", n=len(responses), tests=tests, days=RESPONSE_DAYS, list=listed
+        )
     elif hit.empty:
-        return say("security.none_answered", tests=tests, days=RESPONSE_DAYS)
+        out = say("security.none_answered", n=len(responses), tests=tests, days=RESPONSE_DAYS)
+        return " ".join(filter(None, [out, pending_sentence(s)]))
     else:
         missed = responses[responses["resolution_date"].isna()]["test"]
         out = say(
@@ -383,7 +418,8 @@ def response_sentence(s: dict[str, Any]) -> str:
             days=RESPONSE_DAYS,
             list=listed,
         )
-    return narrative.with_cite(out, ids[:3])
+    out = narrative.with_cite(out, ids[:3])
+    return " ".join(filter(None, [out, pending_sentence(s)]))
 
 
 def launch_sentence(s: dict[str, Any]) -> str:
@@ -457,8 +493,8 @@ def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> s
     The claim itself is stated once, in the section's framing (brief.qmd); here each half
     is tested: launches since the last resolution, and the latest nuclear test's answer.
     """
-    if sources and not narrative.known_by(sources, SEJONG, as_of):
-        return ""
+    if SEJONG not in sources or not narrative.known_by(sources, SEJONG, as_of):
+        return ""  # an edition before the brief cannot test it
     last = s["last_resolution"]
     out = []
     if last is not None:
@@ -494,7 +530,7 @@ def trend_sentence(provocations: pd.DataFrame, as_of: Any) -> str:
     y1, y0 = y2 - 1, y2 - 2
     a, b = n[str(y1)], n[str(y0)]
     kind = "same" if a == b else ("more" if a > b else "fewer")
-    change = say(f"security.change.{kind}", **({} if kind == "same" else {"count": b}))
+    change = say(f"security.change.{kind}", **({} if kind == "same" else {"count": number(b)}))
     return say(
         "security.trend",
         last=_count("security.missile_events", a),

@@ -177,3 +177,23 @@ def test_sections_meet_the_prose_standard(as_of):
             assert sentence.count("@") <= 3, (name, sentence)
         # no colon-spliced event strings: "on 9 October 2025: Premier …"
         assert not re.search(r"\b(?:on|came|in) \d{1,2} [A-Z][a-z]+ \d{4}: [A-Z]", text), name
+
+
+@pytest.mark.parametrize("as_of", ["2013-03-01", "2016-02-01", "2018-04-01", "2020-06-01"])
+@pytest.mark.parametrize("compare_with", ["RUS", "USA"])
+def test_early_editions_say_what_they_can_know(as_of, compare_with):
+    """Editions before the partner's record is complete, or days after a nuclear test."""
+    view, params = _at(as_of, compare_with=compare_with)
+    for section in (exchanges, trade, security, pivot):
+        section.text(view, params)
+        section.facts(view, params)
+    pivot.leader_figure(view, params)
+    text = security.text(view, params)
+    assert "Sejong" not in text  # the brief (October 2024) is not known yet
+    if as_of == "2016-02-01":
+        assert "No sanctions resolution had yet followed the nuclear test of 6 January 2016" in text
+        assert "2270" not in text
+    if as_of < "2023-01-01":
+        assert "not complete enough to compare" in pivot.text(view, params)
+        fig = pivot.leader_figure(view, params)
+        assert "Russia" not in str(fig.spec()["title"])
