@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from brief.project import Project, ProjectError
 Warn = Callable[[str], None]
 DEFAULT_CELL_TIMEOUT = 600.0  # seconds; [tool.brief] cell_timeout
 DEFAULT_MAX_OUTPUT_MB = 16.0  # per output; [tool.brief] max_output_mb
+HEARTBEAT = float(os.environ.get("BRIEF_HEARTBEAT", "10"))  # seconds between "still executing"
 
 
 class NotebookFailed(Exception):
@@ -273,10 +273,6 @@ def explain_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
     return "; ".join(reasons) or "inputs changed"
 
 
-def runtime() -> str:
-    return f"{sys.version.split()[0]} {sys.platform}"
-
-
 # --- executed notebooks -----------------------------------------------------------------
 
 
@@ -464,9 +460,6 @@ def run_notebooks(
         runner.close()
     progress.line(f"{total} notebook(s) executed in {runner.kernel_starts} kernel(s)")
     return runner.kernel_starts
-
-
-HEARTBEAT = float(os.environ.get("BRIEF_HEARTBEAT", "10"))  # seconds between "still executing"
 
 
 def state_problem(exc: OSError, state_dir: Path) -> Exception | None:

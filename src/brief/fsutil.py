@@ -36,7 +36,7 @@ def owned_tempdir(parent: Path, prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -57,7 +57,7 @@ def sweep_dead(parent: Path, prefix: str) -> int:
     removed = 0
     for path in parent.glob(f"{prefix}*") if parent.is_dir() else []:
         pid_text = path.name[len(prefix) :].split("-", 1)[0]
-        if pid_text.isdigit() and (int(pid_text) == os.getpid() or _alive(int(pid_text))):
+        if pid_text.isdigit() and (int(pid_text) == os.getpid() or pid_alive(int(pid_text))):
             continue
         if (path / KEEP_MARKER).exists():
             continue

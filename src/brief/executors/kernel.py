@@ -125,10 +125,13 @@ class _Kernel:
 
 
 def _shutdown(km: Any) -> None:
+    import shutil
+
     from jupyter_core.utils import run_sync
 
     with contextlib.suppress(Exception):
         run_sync(km.shutdown_kernel)(now=True)
+    shutil.rmtree(os.path.dirname(km.connection_file), ignore_errors=True)
 
 
 def shutdown_kernel() -> None:
@@ -137,7 +140,18 @@ def shutdown_kernel() -> None:
     _Kernel.manager, _Kernel.identity = None, ""
 
 
-def _kernel_for(job: Job) -> tuple[Any, bool]:
+started_hook: Any = None  # called with a new kernel's pid (the local executor records it)
+
+
+def _spec_manager(job: Job) -> Any:
+    """Find the kernelspec on the job's JUPYTER_PATH (brief's launcher), not the worker's."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    folders = [p for p in job.env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    return KernelSpecManager(kernel_dirs=[os.path.join(p, "kernels") for p in folders])
+
+
+def kernel_for(job: Job) -> tuple[Any, bool]:
     """A kernel started for this job's environment and folder, reset to a blank namespace."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
@@ -150,7 +164,9 @@ def _kernel_for(job: Job) -> tuple[Any, bool]:
     if km is None:
         # IPC (Unix sockets) rather than TCP: kernels started at the same moment by two
         # workers could pick the same free TCP port and one would never answer.
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+        km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME, transport="ipc", kernel_spec_manager=_spec_manager(job)
+        )
         if QUICK_READY:
             km.client_factory = quick_ready_client()
         folder = tempfile.mkdtemp(prefix=f"brief-kernel-{os.getpid()}-")
@@ -159,6 +175,8 @@ def _kernel_for(job: Job) -> tuple[Any, bool]:
         run_sync(km.start_kernel)(cwd=job.cwd, env=env)
         multiprocessing.util.Finalize(None, _shutdown, args=(km,), exitpriority=10)
         _Kernel.manager, _Kernel.identity, _Kernel.unreported = km, identity, True
+        if started_hook is not None and kernel_pid(km):
+            started_hook(kernel_pid(km))
     client = km.client()
     client.start_channels()
     reset = (
@@ -176,7 +194,7 @@ def _kernel_for(job: Job) -> tuple[Any, bool]:
     return km, started
 
 
-def _kernel_pid(km: Any) -> int | None:
+def kernel_pid(km: Any) -> int | None:
     return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
@@ -203,8 +221,8 @@ def run_notebook(job: Job) -> Result:
     worker = f"{os.uname().nodename}:{os.getpid()}"
     result = Result(ok=False, worker=worker)
     try:
-        km, result.kernel_started = _kernel_for(job)
-        result.kernel_pid = _kernel_pid(km)
+        km, result.kernel_started = kernel_for(job)
+        result.kernel_pid = kernel_pid(km)
         papermill.execute_notebook(
             nbformat.reads(job.notebook, as_version=4),
             target,

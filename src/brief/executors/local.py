@@ -40,13 +40,13 @@ def _record(records: Path, pid: int) -> None:
 
 def reap_leftovers(state_dir: Path) -> int:
     """Kill the workers and kernels of renderers that died without cleaning up."""
-    from brief.fsutil import _alive
+    from brief.fsutil import pid_alive
 
     killed = 0
     parent = state_dir / "run"
     for folder in parent.glob(f"{RECORDS_PREFIX}*") if parent.is_dir() else []:
         owner = folder.name[len(RECORDS_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and (int(owner) == os.getpid() or _alive(int(owner))):
+        if owner.isdigit() and (int(owner) == os.getpid() or pid_alive(int(owner))):
             continue
         for record in folder.iterdir():
             if not record.name.isdigit():
@@ -83,6 +83,7 @@ def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
     os.close(null)
     _records = Path(records)
     _record(_records, os.getpid())
+    worker_side.started_hook = _remember_pid
     if warm:  # start the kernel and its heavy imports before the first notebook arrives
         with contextlib.suppress(Exception):
             _warm(Job(key="", name="warm-up", notebook="", params={}, **warm))
@@ -91,9 +92,8 @@ def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
 def _warm(job: Job) -> None:
     from jupyter_core.utils import run_sync
 
-    km, _ = worker_side._kernel_for(job)
+    km, _ = worker_side.kernel_for(job)
     worker_side._Kernel.unreported = True  # the first notebook's result reports this start
-    _remember_kernel(km)
     imports = job.env.get("BRIEF_PRELOAD", "")
     if imports:
         client = km.client()
@@ -105,17 +105,23 @@ def _warm(job: Job) -> None:
             client.stop_channels()
 
 
-def _remember_kernel(km: Any) -> None:
-    pid = worker_side._kernel_pid(km)
-    if pid and _records is not None:
+def _remember_pid(pid: int) -> None:
+    if _records is not None:
         _record(_records, pid)
 
 
 def _run(job: Job) -> Result:
-    result = worker_side.run_notebook(job)
-    if result.kernel_started and _records is not None and result.kernel_pid:
-        _record(_records, result.kernel_pid)
-    return result
+    return worker_side.run_notebook(job)
+
+
+def _recorded(records: Path) -> list[int]:
+    """The pids the workers recorded (their kernels included) that are still the same."""
+    found = []
+    for record in records.iterdir() if records.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError):
+            if _start_time(int(record.name)) == record.read_text(encoding="utf-8").strip():
+                found.append(int(record.name))
+    return found
 
 
 def _ping() -> int:
@@ -184,7 +190,7 @@ class LocalExecutor:
 
     def kill(self) -> None:
         self._killed = True
-        _kill_groups([*self._groups(), *self.kernel_pids])
+        _kill_groups([*self._groups(), *self.kernel_pids, *_recorded(self.records)])
         self.pool.shutdown(wait=False, cancel_futures=True)
         remove_tree(self.records)
 
@@ -194,5 +200,5 @@ class LocalExecutor:
             return
         groups = self._groups()
         self.pool.shutdown(wait=True)  # each worker shuts its kernel down as it exits
-        _kill_groups([*groups, *self.kernel_pids])
+        _kill_groups([*groups, *self.kernel_pids, *_recorded(self.records)])
         remove_tree(self.records)
