@@ -132,7 +132,6 @@ def declared_parameters(notebook: Path) -> list[str]:
 @dataclass(frozen=True)
 class DataState:
     checksums: dict[str, str]  # project-relative path -> sha256, of the snapshot
-    fingerprint: str | None  # the subject's own fingerprint ([tool.brief] fingerprint)
     latest: str
     code: str = ""  # checksum of the subject's code
     data_dir: Path = field(default=Path("data"))  # the read-only snapshot of data/
@@ -171,11 +170,10 @@ def prepare_data(
     """Snapshot the inputs, checksum the copies, validate once per (data, subject code)."""
     data_dir, notebooks_dir = snapshot(project, run_root)
     checksums = files_sha256(run_root, project_files(data_dir))  # named as in the project
-    fingerprint = None
-    if project.config.get("fingerprint"):
-        fingerprint = project.subject("fingerprint")(data_dir)
     markers = ValidatedMarkers(project.cache_dir, warn)
-    key = markers.key(fingerprint or value_sha256(checksums), code)
+    # Keyed by the snapshot's checksums: the subject's fingerprint of the same bytes is
+    # computed only when kernels are told it (importing the subject costs a no-op render).
+    key = markers.key(value_sha256(checksums), code)
     found = markers.get(key)
     if found is None or not isinstance(found.get("latest"), str):
         say("validating data")
@@ -184,7 +182,7 @@ def prepare_data(
             raise DataProblems(_in_project_terms(problems, project, data_dir))
         found = {"latest": project.subject("latest")(data_dir).isoformat()}
         markers.put(key, found)
-    return DataState(checksums, fingerprint, found["latest"], code, data_dir, notebooks_dir)
+    return DataState(checksums, found["latest"], code, data_dir, notebooks_dir)
 
 
 def kernel_env(project: Project, data: DataState) -> dict[str, str]:
@@ -206,8 +204,8 @@ def kernel_env(project: Project, data: DataState) -> dict[str, str]:
         protocol.PROJECT_ROOT_ENV: str(project.root),
         protocol.DATA_DIR_ENV: str(data.data_dir),
     }
-    if data.fingerprint:
-        env[protocol.DATA_VALIDATED_ENV] = data.fingerprint
+    if project.config.get("fingerprint"):  # the subject's own fingerprint of the snapshot
+        env[protocol.DATA_VALIDATED_ENV] = project.subject("fingerprint")(data.data_dir)
     preload = project.config.get("preload", [])
     if preload:
         env["BRIEF_PRELOAD"] = ",".join(str(m) for m in preload)
