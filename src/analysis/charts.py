@@ -170,9 +170,17 @@ def color_scale(mapping: dict[str, str], domain: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=domain, range=rng)
 
 
+DATA_TEXT_COLUMNS = frozenset({"label", "marker", "description", "detail"})
+
+
 def records(frame: pd.DataFrame) -> pd.DataFrame:
-    """A JSON-safe copy for chart data: dates as ISO strings, missing values as None."""
+    """A JSON-safe copy for chart data: dates as ISO strings, missing values as None, the
+    data's own prose (labels, markers) in the language being written (analysis.locales)."""
+    from analysis.locales import data_text
+
     out = frame.copy()
+    for col in DATA_TEXT_COLUMNS.intersection(out.columns):
+        out[col] = out[col].map(lambda v: data_text(v) if isinstance(v, str) else v)
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
@@ -383,7 +391,9 @@ def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> 
         y=alt.Y("top:Q", scale=None),
         y2=alt.value(height),
         tooltip=[
-            alt.Tooltip("when:T", title=say("axes.date"), format="%d %b %Y", formatType="utc"),
+            alt.Tooltip(
+                "when:T", title=say("axes.date"), format=say("axes.day_format"), formatType="utc"
+            ),
             alt.Tooltip("marker:N", title=say("axes.event")),
         ],
     )

@@ -412,7 +412,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
                 title=None,
                 scale=alt.Scale(type="utc", domain=domain),
                 axis=alt.Axis(
-                    format="%b %Y",
+                    format=say("axes.month_axis_format"),
                     formatType="utc",
                     tickCount={"interval": "month", "step": 3},
                     labelAngle=0,
@@ -421,7 +421,12 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
             y=alt.Y("total_usd_m:Q", title=f"{series}, US$ million"),
             opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
             tooltip=[
-                alt.Tooltip("when:T", title=say("axes.month"), format="%B %Y", formatType="utc"),
+                alt.Tooltip(
+                    "when:T",
+                    title=say("axes.month"),
+                    format=say("axes.month_format"),
+                    formatType="utc",
+                ),
                 alt.Tooltip("total_usd_m:Q", title=f"{series}, US$ million", format=",.1f"),
                 alt.Tooltip("flag:N", title=say("axes.note")),
                 alt.Tooltip("source_id:N", title=say("axes.source")),
