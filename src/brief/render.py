@@ -390,9 +390,11 @@ class Renderer:
             previous=to.previous.name if to.previous else "",
             erratum=to.publication.erratum,
             revises=to.publication.base,
+            lang=plan.lang[0] if plan.lang else "en",
         )
         (build / "_changes.md").write_text(changes, "utf-8")
-        (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict()), "utf-8")
+        lang = plan.lang[0] if plan.lang else "en"
+        (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict(), lang), "utf-8")
         from brief.engines.languages import edition_words
 
         words = edition_words(plan.lang[0] if plan.lang else "en")
@@ -570,24 +572,34 @@ def _md(text: Any) -> str:
     return md_escape(str(text))
 
 
-def colophon_markdown(manifest: dict[str, Any]) -> str:
-    """What produced this edition, for the reader: parameters, data, code, engine, versions."""
+def colophon_markdown(manifest: dict[str, Any], lang: str = "en") -> str:
+    """What produced this edition, for the reader: parameters, data, code, engine, versions
+    (in the edition's language: the machinery's words, brief.engines.languages)."""
+    from brief.engines.languages import colophon_words
+
+    w = colophon_words(lang)
     code = manifest["code"]
-    commit = (code.get("commit") or "unknown")[:12]
-    state = {True: " (with uncommitted changes)", False: "", None: ""}[code.get("dirty")]
+    commit = (code.get("commit") or w["unknown"])[:12]
+    state = {True: w["dirty"], False: "", None: ""}[code.get("dirty")]
     defaults = set(manifest["params_default"])
     lines = [
-        f"This is edition **{_md(manifest['edition'])}**, built {_md(manifest['built'][:10])} "
-        f"with the {_md(manifest['engine']['name'])} engine ({_md(manifest['engine']['version'])}) "
-        f"from code commit `{commit}`{state}.",
+        w["intro"].format(
+            edition=_md(manifest["edition"]),
+            built=_md(manifest["built"][:10]),
+            engine=_md(manifest["engine"]["name"]),
+            version=_md(manifest["engine"]["version"]),
+            commit=commit,
+            state=state,
+        ),
         "",
-        "| Parameter | Value | |",
+        f"| {w['parameter']} | {w['value']} | |",
         "|:--|:--|:--|",
     ]
     for name, value in manifest["params"].items():
-        lines.append(f"| {_md(name)} | {_md(value)} | {'default' if name in defaults else 'set'} |")
-    lines += ["", "| Data file | SHA-256 (first 16) |", "|:--|:--|"]
+        kind = w["default"] if name in defaults else w["set"]
+        lines.append(f"| {_md(name)} | {_md(value)} | {kind} |")
+    lines += ["", f"| {w['data_file']} | {w['digest']} |", "|:--|:--|"]
     lines += [f"| {_md(path)} | `{digest[:16]}` |" for path, digest in manifest["data"].items()]
     shown = ", ".join(f"{_md(k)} {_md(v)}" for k, v in manifest["versions"].items())
-    lines += ["", f"Software: {shown}.", ""]
+    lines += ["", w["software"].format(shown=shown), ""]
     return "\n".join(lines)

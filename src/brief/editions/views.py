@@ -246,35 +246,36 @@ def _block(kind: KindDiff) -> list[str]:
 
 
 def changes_markdown(
-    d: EditionDiff | None, *, previous: str = "", erratum: str | None = None, revises: str = ""
+    d: EditionDiff | None,
+    *,
+    previous: str = "",
+    erratum: str | None = None,
+    revises: str = "",
+    lang: str = "en",
 ) -> str:
     """The body of "What changed since the previous edition", as Markdown.
 
     Opens with the correction note of a revision, then a few sentences on what moved, then
     counts and at most MAX_ITEMS items per kind; every text from facts or manifests escaped.
     """
+    from brief.engines.languages import changes_words
+
+    w = changes_words(lang)  # the machinery's sentences in the edition's language
     lines: list[str] = []
     if erratum:
         lines += [
-            f"**Correction.** This revision replaces edition **{md_escape(revises)}**: "
-            f"{md_escape(erratum)}",
+            w["correction"].format(revises=md_escape(revises), erratum=md_escape(erratum)),
             "",
         ]
     if d is None:
-        lines.append(
-            "This is the first edition in the archive: there is no earlier official edition "
-            "to compare it with."
-        )
+        lines.append(w["first"])
         return "\n".join(lines) + "\n"
-    when = f" (as of {md_escape(d.a_as_of)})" if d.a_as_of else ""
+    when = w["as_of"].format(as_of=md_escape(d.a_as_of)) if d.a_as_of else ""
     name = f"**{md_escape(previous or d.a)}**{when}"
     if d.empty:
-        lines.append(
-            f"Nothing changed since the previous edition, {name}: the same parameters, data, "
-            "code and stated facts."
-        )
+        lines.append(w["nothing"].format(name=name))
         return "\n".join(lines) + "\n"
-    lines += [f"Compared with the previous edition, {name}:", ""]
+    lines += [w["compared"].format(name=name), ""]
     moved = summary(d)
     if moved:
         lines += [md_escape(" ".join(moved)), ""]

@@ -71,6 +71,70 @@ EDITION_WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# The colophon's words (render.colophon_markdown); values are filled by the renderer.
+COLOPHON_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "intro": "This is edition **{edition}**, built {built} with the {engine} engine "
+        "({version}) from code commit `{commit}`{state}.",
+        "dirty": " (with uncommitted changes)",
+        "unknown": "unknown",
+        "parameter": "Parameter",
+        "value": "Value",
+        "default": "default",
+        "set": "set",
+        "data_file": "Data file",
+        "digest": "SHA-256 (first 16)",
+        "software": "Software: {shown}.",
+    },
+    "ko": {
+        "intro": "이 판은 **{edition}**이며, {built}에 {engine} 엔진({version})으로 코드 커밋 "
+        "`{commit}`{state}에서 만들었다.",
+        "dirty": "(커밋하지 않은 변경 포함)",
+        "unknown": "알 수 없음",
+        "parameter": "매개변수",
+        "value": "값",
+        "default": "기본값",
+        "set": "지정",
+        "data_file": "자료 파일",
+        "digest": "SHA-256(앞 16자리)",
+        "software": "소프트웨어: {shown}.",
+    },
+}
+
+
+# The sentences of "What changed since the previous edition" that are the machinery's own
+# (views.changes_markdown); the itemised facts keep the words the notebooks gave them.
+CHANGES_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "correction": "**Correction.** This revision replaces edition **{revises}**: {erratum}",
+        "first": "This is the first edition in the archive: there is no earlier official "
+        "edition to compare it with.",
+        "as_of": " (as of {as_of})",
+        "nothing": "Nothing changed since the previous edition, {name}: the same parameters, "
+        "data, code and stated facts.",
+        "compared": "Compared with the previous edition, {name}:",
+    },
+    "ko": {
+        "correction": "**정정.** 이 개정판은 **{revises}** 판을 대체한다: {erratum}",
+        "first": "이 판은 아카이브의 첫 판으로, 비교할 이전 공식 판이 없다.",
+        "as_of": "({as_of} 기준)",
+        "nothing": "이전 판 {name} 이후 달라진 것이 없다. 매개변수, 자료, 코드, 기술된 사실이 "
+        "모두 같다.",
+        "compared": "이전 판 {name}에 비해 달라진 점:",
+    },
+}
+
+
+def changes_words(lang: str) -> dict[str, str]:
+    base = lang.replace("_", "-").split("-")[0].lower()
+    return CHANGES_WORDS.get(base, CHANGES_WORDS["en"])
+
+
+def colophon_words(lang: str) -> dict[str, str]:
+    base = lang.replace("_", "-").split("-")[0].lower()
+    return COLOPHON_WORDS.get(base, COLOPHON_WORDS["en"])
+
+
 def edition_words(lang: str) -> dict[str, str]:
     base = lang.replace("_", "-").split("-")[0].lower()
     return EDITION_WORDS.get(base, EDITION_WORDS["en"])
