@@ -264,7 +264,12 @@ def partner_colours() -> dict[str, str]:
     colours = {}
     for lang in text.languages():
         with text.language(lang):
-            colours.update({name(code): a.colour for code, a in ACTORS.items()})
+            try:
+                colours.update({name(code): a.colour for code, a in ACTORS.items()})
+            except text.TextError:
+                # A name missing from that language's catalogue must not break the others:
+                # its chart fails when written, and that edition refuses to assemble.
+                continue
     return colours
 
 
