@@ -1006,7 +1006,7 @@ def _reading_text(a: Assessment, key: str, params: Any) -> str:
     if key == "contact":
         return say(
             "assessment.reading.contact",
-            trips=str(m["trips_12m"]),
+            trips=say("assessment.reading.trips", n=int(m["trips_12m"])),
             baseline=f"{m['baseline_trips']:.1f}",
             start_year=str(pd.Timestamp(params.start).year),
         )

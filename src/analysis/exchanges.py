@@ -505,8 +505,8 @@ def text(view: Tables, params: BriefParams) -> str:
     return "\n\n".join(s for s in out if s)
 
 
-def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> str:
-    """The exchanges of the last year, as a dated list (a chronology, one line each)."""
+def recent_rows(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> pd.DataFrame:
+    """The trips of the last year with China and the comparison partner, in date order."""
     lo = max(pd.Timestamp(params.start), pd.Timestamp(params.as_of) - pd.Timedelta(days=days))
     rows = pd.concat(
         [
@@ -515,22 +515,27 @@ def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> s
         ],
         ignore_index=True,
     )
+    return rows.sort_values(["when", "event_id"], kind="stable") if not rows.empty else rows
+
+
+def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> str:
+    """The exchanges of the last year, as a chronology table (one row each)."""
+    rows = recent_rows(view, params, days)
     as_of = narrative.fmt_date(params.as_of)
     if rows.empty:
         return say(
             "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
         )
-    rows = rows.sort_values(["when", "event_id"], kind="stable")
-    items = [
-        say(
-            "exchanges.recent_item",
-            date=timeline.when_text(r),
-            label=narrative.md_escape(narrative.capital(r["label"])) + ".",
-            cite=narrative.cite([r["source_id"]]),
-        ).rstrip()
+    table = narrative.chronology(
+        (
+            timeline.when_text(r),
+            narrative.md_escape(narrative.capital(r["label"]))
+            + ". "
+            + narrative.cite([r["source_id"]]),
+        )
         for _, r in rows.iterrows()
-    ]
-    return say("exchanges.recent_head", as_of=as_of) + "\n\n" + narrative.bullets(items)
+    )
+    return say("exchanges.recent_head", as_of=as_of) + "\n\n" + table
 
 
 def summit_sentence(events: pd.DataFrame, params: BriefParams) -> str:

@@ -85,16 +85,23 @@ def adjudicate(
         )
     ]
     verdict = "agrees" if then.state == reading.state else "departs"
-    sentences.append(
-        say(
-            f"judgements.then.{verdict}",
-            state=_state_phrase(then),
-            evidence=_indicator_clause(then, reading.indicators),
+    if same_day:  # this edition's own moment: the evidence in full
+        sentences.append(
+            say(
+                f"judgements.then.{verdict}",
+                state=_state_phrase(then),
+                evidence=_indicator_clause(then, reading.indicators),
+            )
         )
-    )
-    if not same_day:
+    else:  # an earlier moment: its verdict in brief (that edition gives the evidence)
         key = "still" if now.state == then.state else "now"
-        sentences.append(say(f"judgements.{key}", state=_state_phrase(now)))
+        sentences.append(
+            say(
+                f"judgements.past.{verdict}.{key}",
+                then=_state_phrase(then),
+                now=_state_phrase(now),
+            )
+        )
     return " ".join(sentences)
 
 

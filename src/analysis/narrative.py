@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import locales
+from analysis.text import say
 
 # Characters that mean something to Markdown (pandoc), HTML or Typst: each is
 # backslash-escaped, which pandoc turns back into the literal character in every writer.
@@ -173,6 +174,13 @@ def capital(text: str) -> str:
 
 def bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {item}" for item in items if item)
+
+
+def chronology(rows: Iterable[tuple[str, str]]) -> str:
+    """Dated events as a two-column table (date | event): a chronology item is a table row,
+    never a line that opens with a numeral."""
+    header = [say("common.chronology.date"), say("common.chronology.event")]
+    return md_table(header, rows, widths=[2, 9])
 
 
 def md_table(

@@ -15,6 +15,7 @@ from analysis.text import fill, join, number, say
 # state, shifted by its direction: a model choice, written here once and stated in words
 # (ICD 203 terms), never as figures in the brief.
 SCENARIOS = ("thaw", "managed", "chill")
+REMOTE = ("very_unlikely", "almost_no_chance")  # ICD 203 terms of a future not drawn out
 BASE_LIKELIHOOD = {
     "warming": {"thaw": 0.50, "managed": 0.35, "chill": 0.15},
     "steady": {"thaw": 0.20, "managed": 0.60, "chill": 0.20},
@@ -60,22 +61,25 @@ def signposts(view: Any, params: Any, a: assessment.Assessment) -> dict[str, lis
         name=say(f"outlook.anniversary_name.{name}"),
         date=narrative.fmt_date(when),
     )
+    # Steps already moving are named; the stalled ones (listed in the watch table) counted.
+    open_steps = _open_steps(view, params)
+    stalled = open_steps["status"].isin(["no_movement", "no_report"])
     steps = [
         say(f"outlook.step.{r['status']}", label=narrative.md_escape(r["label"]))
-        for _, r in _open_steps(view, params).iterrows()
+        for _, r in open_steps[~stalled].iterrows()
     ]
+    if stalled.any():
+        n = int(stalled.sum())
+        steps.append(say("outlook.sign.stalled_steps", n=n, count=number(n)))
     partner = registry.in_sentence(a.partner)
-    thaw = [*steps, say("outlook.sign.senior_visit", anniversary=anniversary)]
-    managed = [
-        say("outlook.sign.messages_only", anniversary=anniversary),
-        say("outlook.sign.steps_stall"),
-    ]
+    thaw = [*steps, say("outlook.sign.senior_visit")]
+    managed = [say("outlook.sign.messages_only"), say("outlook.sign.steps_stall")]
     chill = [
         say("outlook.sign.timed_launch"),
         say("outlook.sign.partner_exchanges", partner=partner),
-        say("outlook.sign.unmarked", anniversary=anniversary),
+        say("outlook.sign.unmarked"),
     ]
-    return {"thaw": thaw, "managed": managed, "chill": chill}
+    return {"thaw": thaw, "managed": managed, "chill": chill, "anniversary": [anniversary]}
 
 
 def scenarios(view: Any, params: Any, a: assessment.Assessment) -> str:
@@ -83,8 +87,19 @@ def scenarios(view: Any, params: Any, a: assessment.Assessment) -> str:
     odds = scenario_likelihoods(a)
     signs = signposts(view, params, a)
     partner = registry.in_sentence(a.partner)
-    blocks = [say("outlook.intro", state=say(f"assessment.state.{a.state}"))]
     ranked = sorted(SCENARIOS, key=lambda k: -odds[k])
+    # A future the indicators make very unlikely is left out (two are always kept).
+    shown = [k for k in ranked if icd_term(odds[k]) not in REMOTE] or ranked
+    ranked = (shown + [k for k in ranked if k not in shown])[: max(2, len(shown))]
+    blocks = [
+        say(
+            "outlook.intro",
+            futures=narrative.capital(
+                say("outlook.futures", n=len(ranked), count=number(len(ranked)))
+            ),
+            anniversary=signs["anniversary"][0],
+        )
+    ]
     for key in ranked:
         head = say(
             f"outlook.scenario.{key}.head",
@@ -158,24 +173,6 @@ def coverage_gaps(view: Any, params: Any) -> list[str]:
     return out
 
 
-def series_difference(view: Any, params: Any) -> str:
-    gap = trade.series_gap(view.trade)
-    gap = gap[(gap["year"] <= pd.Timestamp(params.as_of).year) & ~gap["low"]]
-    gap = gap[gap["year"] >= pd.Timestamp(params.start).year]
-    if gap.empty:
-        return ""
-    lo, hi = gap.loc[gap["gap"].idxmin()], gap.loc[gap["gap"].idxmax()]
-    return say(
-        "outlook.limits.series_gap",
-        years=number(len(gap)),
-        since=str(int(gap["year"].min())),
-        low=narrative.fmt_usd_m(lo["gap"]),
-        low_year=str(int(lo["year"])),
-        high=narrative.fmt_usd_m(hi["gap"]),
-        high_year=str(int(hi["year"])),
-    )
-
-
 def unmatched_tests(
     events: pd.DataFrame, provocations: pd.DataFrame, start: Any, as_of: Any
 ) -> pd.DataFrame:
@@ -228,7 +225,6 @@ def low_confidence(view: Any, params: Any) -> str:
 def limits(view: Any, params: Any) -> str:
     items = [
         *coverage_gaps(view, params),
-        series_difference(view, params),
         *database_gaps(view, params),
         low_confidence(view, params),
     ]

@@ -263,27 +263,54 @@ def leader_title(lt: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- sentences
 
 
-def _item(row: Any) -> str:
-    return say(
-        "pivot.item",
-        date=timeline.when_text(row),
-        label=narrative.md_escape(narrative.capital(row["label"])) + ".",
-        cite=narrative.cite([row["source_id"]]),
-    ).rstrip()
+def _row(row: Any) -> tuple[str, str]:
+    """A chronology row: the date, the event as a sentence with its source."""
+    label = narrative.md_escape(narrative.capital(row["label"])) + "."
+    return timeline.when_text(row), label + " " + narrative.cite([row["source_id"]])
+
+
+def _shown_keys(rows: pd.DataFrame) -> set[str]:
+    """Event ids and trip ids of rows already printed, so a trip is printed once."""
+    keys = set(rows["event_id"].astype(str)) if not rows.empty else set()
+    if "trip_id" in rows.columns:
+        keys |= {t for t in rows["trip_id"].fillna("").astype(str) if t}
+    return keys
+
+
+def _unshown(rows: pd.DataFrame, shown: set[str]) -> pd.DataFrame:
+    """Rows not printed yet, one per trip."""
+    if rows.empty:
+        return rows
+    trip = rows["trip_id"].fillna("").astype(str) if "trip_id" in rows.columns else None
+    keep = ~rows["event_id"].astype(str).isin(shown)
+    if trip is not None:
+        keep &= ~trip.isin(shown)
+    rows = rows[keep]
+    return exchanges.group_trips(rows).sort_values(["when", "event_id"], kind="stable")
 
 
 def text(view: Tables, params: BriefParams) -> str:
-    rus = timeline.headline(milestones(view.events, RUSSIA, params.start, params.as_of))
-    key = rus[rus["event_type"].isin(["summit", "treaty", "military"])]
-    key = exchanges.group_trips(key) if not key.empty else key
+    """The treaty and military steps of the last year, Kim's summit time, recent signals.
+
+    The year's exchanges are printed by the exchanges section and the whole history is in
+    the milestones chart: here each event is printed once, the exchanges left out.
+    """
+    as_of = pd.Timestamp(params.as_of)
+    lo = max(pd.Timestamp(params.start), as_of - pd.Timedelta(days=exchanges.RECENT_DAYS))
+    rus = timeline.headline(milestones(view.events, RUSSIA, lo, params.as_of))
+    key = rus[rus["event_type"].isin(["treaty", "military"])]
+    shown = _shown_keys(exchanges.recent_rows(view, params))
+    key = _unshown(key, shown)
+    values = {"as_of": narrative.fmt_date(params.as_of)}
     out = []
     if key.empty:
-        out.append(say("pivot.milestones_none"))
+        out.append(say("pivot.milestones_none", **values))
     else:
-        items = [_item(r) for _, r in key.iterrows()]
-        out.append(say("pivot.milestones_head") + "\n\n" + narrative.bullets(items))
+        table = narrative.chronology(_row(r) for _, r in key.iterrows())
+        out.append(say("pivot.milestones_head", **values) + "\n\n" + table)
+        shown |= _shown_keys(key)
     out.append(leader_sentence(view, params))
-    out.append(signals_text(view.events, params.as_of))
+    out.append(signals_text(view.events, params.as_of, shown=shown))
     return "\n\n".join(out)
 
 
@@ -326,15 +353,27 @@ def _signal_counts(rows: pd.DataFrame) -> str:
     return join_words(parts)
 
 
-def signals_text(events: pd.DataFrame, as_of: Any, days: int = SIGNAL_DAYS) -> str:
+def signals_text(
+    events: pd.DataFrame, as_of: Any, days: int = SIGNAL_DAYS, shown: set[str] | None = None
+) -> str:
+    """The recent signals toward each capital: counted in full, listed where not printed
+    above (`shown`: event and trip ids already in the edition's chronologies)."""
+    shown = set(shown or ())
     out = []
     for partner in (RUSSIA, timeline.CHINA):
         capital = registry.actor(partner).capital
         rows = recent(events, partner, as_of, days)
         values = {"capital": capital, "days": days, "as_of": narrative.fmt_date(as_of)}
         if not rows.empty:
-            head = say("pivot.signals_head", counts=_signal_counts(rows), **values)
-            out.append(head + "\n\n" + narrative.bullets(_item(r) for _, r in rows.iterrows()))
+            counts = _signal_counts(rows)
+            rest = _unshown(rows, shown)
+            if rest.empty:
+                out.append(say("pivot.signals_all_shown", counts=counts, **values))
+                continue
+            head = "signals_head_rest" if len(rest) < len(rows) else "signals_head"
+            table = narrative.chronology(_row(r) for _, r in rest.iterrows())
+            out.append(say(f"pivot.{head}", counts=counts, **values) + "\n\n" + table)
+            shown |= _shown_keys(rest)
             continue
         last = latest_event(events, partner, as_of)
         if last is None:

@@ -342,7 +342,7 @@ def text(view: Tables, params: BriefParams) -> str:
     s = summary(view, params)
     paragraphs = [
         " ".join([count_sentence(view, params), trend_sentence(view.provocations, params.as_of)]),
-        " ".join(filter(None, [response_sentence(s), launch_sentence(s)])),
+        " ".join(filter(None, [response_sentence(s, title_states_it=True), launch_sentence(s)])),
         " ".join(filter(None, [last_resolution_sentence(s), since_sentence(s)])),
         claim_sentences(s, view.sources, params.as_of),
     ]
@@ -386,22 +386,25 @@ def pending_sentence(s: dict[str, Any]) -> str:
     return " ".join(out)
 
 
-def response_sentence(s: dict[str, Any]) -> str:
+def response_sentence(s: dict[str, Any], title_states_it: bool = False) -> str:
     responses = s["responses"]
     if responses.empty:
         return pending_sentence(s)
     hit = responses[responses["resolution_date"].notna()]
     items = []
     for _, r in hit.iterrows():
-        values = {"test": narrative.fmt_date(r["test"]), "days": int(r["days"])}
+        # the number alone: the tests' dates and the days between are in the figure
         if r["resolution"]:
-            items.append(say("security.answer", number=r["resolution"], **values))
+            items.append(say("security.answer", number=r["resolution"]))
         else:
+            values = {"test": narrative.fmt_date(r["test"]), "days": int(r["days"])}
             items.append(say("security.answer_unnumbered", **values))
     tests = _count("security.nuclear_tests", len(responses))
     ids = list(dict.fromkeys(hit["source_id"]))
     listed = say("security.resolutions", n=len(items), list=join_words(items))
     if len(hit) == len(responses):
+        if title_states_it:  # the figure's title says every test was answered: once is enough
+            return pending_sentence(s)
         out = say(
             "security.all_answered", n=len(responses), tests=tests, days=RESPONSE_DAYS, list=listed
         )
@@ -427,12 +430,7 @@ def launch_sentence(s: dict[str, Any]) -> str:
     if rows.empty:
         return ""
     items = [
-        say(
-            "security.resolution_item",
-            number=r["resolution"] or "?",
-            month=narrative.fmt_date(r["when"], "month"),
-        )
-        for _, r in rows.iterrows()
+        say("security.resolution_item", number=r["resolution"] or "?") for _, r in rows.iterrows()
     ]
     return say(
         "security.missile_resolutions",
@@ -502,9 +500,8 @@ def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> s
             "since": narrative.fmt_date(last["when"], "month"),
             "cite": narrative.cite([SEJONG]),
         }
-        if s["missiles_since"]:
-            missiles = _count("security.missile_events", s["missiles_since"])
-            out.append(say("security.claim_missiles_held", missiles=missiles, **values))
+        if s["missiles_since"]:  # the count itself is stated once, by last_resolution
+            out.append(say("security.claim_missiles_held", cite=values["cite"]))
         else:
             out.append(say("security.claim_missiles_open", **values))
     test = s["last_test"]

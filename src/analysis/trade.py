@@ -8,6 +8,7 @@ low-confidence rows stay out of headline statements unless flagged.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -549,30 +550,9 @@ def lead_sentences(
         )
     ]
     head = timeline.headline(rows)
-    if len(head) > 1:
-        hi = head.loc[head["total_usd_m"].idxmax()]
-        lo = head.loc[head["total_usd_m"].idxmin()]
-        out.append(
-            say(
-                "trade.range",
-                y0=int(head["year"].min()),
-                y1=int(head["year"].max()),
-                code=series,
-                high=_row_amount(hi),
-                high_year=int(hi["year"]),
-                low=_row_amount(lo),
-                low_year=int(lo["year"]),
-                cite=narrative.cite([hi["source_id"], lo["source_id"]]),
-            )
-        )
+    # the series' peak and low are the chart's to show; the closure's fall is stated
     out.extend(_marker_sentences(head, markers(events, start, as_of), series))
-    years_missing = sorted(
-        set(range(int(rows["year"].min()), int(rows["year"].max()) + 1)) - set(rows["year"])
-    )
-    if years_missing:
-        out.append(
-            say("trade.missing", code=series, years=join_words([str(y) for y in years_missing]))
-        )
+    # a year without a total is a limit of the data, stated once, in the outlook's limits
     return out
 
 
@@ -757,7 +737,8 @@ def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
             out.append(
                 say(
                     "trade.russia",
-                    china=_row_amount(china),
+                    # a ceiling in whole per cent: the figures are rounded at source
+                    pct=max(1, math.ceil(100 * r["total_usd_m"] / china["total_usd_m"])),
                     china_series=registry.series_label(series),
                     cite=narrative.cite([r["source_id"], china["source_id"]]),
                     **values,

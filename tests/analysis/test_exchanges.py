@@ -84,7 +84,7 @@ def test_prose_has_no_colon_spliced_events_or_cut_labels():
     assert "…" not in text
     for sentence in text.split("\n\n")[:4]:
         assert not any(f"{m} 2025: " in sentence for m in ("September", "October"))
-    assert "- **9 October 2025.** Premier Li Qiang visits Pyongyang" in text
+    assert "| 9 October 2025 | Premier Li Qiang visits Pyongyang" in text
 
 
 def test_changed_event_date_moves_sentence_and_chart():

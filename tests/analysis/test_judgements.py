@@ -37,7 +37,9 @@ def test_readings_are_gated_by_publication_and_adjudicated(tables):
     view, params, a = at(tables, "2026-01-25")
     text = judgements.readings(view, params, a)
     assert text.count("\n- ") == 2  # three readings, one bullet each
-    assert "By this edition's date they read it as cooling." in text
+    assert "by this edition's date they read it as cooling." in text
+    # an earlier reading gives its verdict, not its evidence again (that edition gives it)
+    assert text.count("Measured on that date") == 1
 
 
 def test_before_any_reading_the_edition_says_so(tables):

@@ -55,7 +55,8 @@ class Body(HTMLParser):
         if self._skip or skip:
             self._skip += 1
             return
-        if tag == "span" and "citation" in (a.get("class") or ""):
+        if tag == "span" and (self._cite or "citation" in (a.get("class") or "")):
+            # a span inside a citation (a title, say) belongs to it
             if not self._cite:
                 self._text.append(" " + CITE.format(len((a.get("data-cites") or "").split())))
             self._cite += 1
