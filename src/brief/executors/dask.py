@@ -10,6 +10,7 @@ renderer only, whole entries renamed into place, so concurrent renders stay corr
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from brief.executors import ExecutorUnavailable, Job, OnResult, OnWait, Result
 from brief.executors import kernel as worker_side
+from brief.hashing import value_sha256
 
 _one_at_a_time = threading.Lock()  # per worker process: its one kernel runs one notebook
 
@@ -26,8 +28,16 @@ def _run(job: Job) -> Result:
         return worker_side.run_notebook(job)
 
 
-def _shutdown() -> None:
-    worker_side.shutdown_kernel()
+def identity(job: Job) -> str:
+    return value_sha256([job.env, job.cwd])  # what a worker's kernel was started for
+
+
+def _shutdown(identities: list[str], wait: bool) -> None:
+    """Shut this worker's kernel down if it serves this render; a kernel another render
+    (another snapshot) is using is left alone. `wait`: after its current notebook."""
+    with _one_at_a_time if wait else contextlib.nullcontext():
+        if worker_side._Kernel.identity in identities:
+            worker_side.shutdown_kernel()
 
 
 class DaskExecutor:
@@ -50,6 +60,7 @@ class DaskExecutor:
             ) from None
         self.kernel_starts = 0
         self._futures: list[Any] = []
+        self._identities: list[str] = []
 
     def run(
         self,
@@ -63,6 +74,7 @@ class DaskExecutor:
             for job in jobs
         }
         self._futures = list(futures)
+        self._identities = sorted({identity(job) for job in jobs})
         results: dict[str, Result] = {}
         pending = set(futures)
         t0 = beat = time.monotonic()
@@ -90,17 +102,13 @@ class DaskExecutor:
         return results
 
     def kill(self) -> None:
-        import contextlib
-
         with contextlib.suppress(Exception):
             self.client.cancel(self._futures, force=True)
-            self.client.run(_shutdown)  # a running notebook ends when its kernel goes
+            self.client.run(_shutdown, self._identities, False)  # a running notebook ends
         with contextlib.suppress(Exception):
             self.client.close()
 
     def close(self) -> None:
-        import contextlib
-
         with contextlib.suppress(Exception):
-            self.client.run(_shutdown)
+            self.client.run(_shutdown, self._identities, True)
         self.client.close()
