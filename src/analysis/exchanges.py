@@ -588,7 +588,10 @@ def kim_trip_sentence(events: pd.DataFrame, partner: str, as_of: Any) -> str:
         cite=narrative.cite([trip["source_id"]]),
     )
     if (pd.Timestamp(as_of) - trip["when"]).days > 365:
-        out += " " + say("exchanges.kim_trip_gap", partner=name, month=_month(trip))
+        # the month is the sentence's before; what the reader needs is how long ago
+        years = int((pd.Timestamp(as_of) - trip["when"]).days // 365)
+        span = say("exchanges.years", n=years, count=number(years))
+        out += " " + say("exchanges.kim_trip_gap", partner=name, span=span)
     return out
 
 

@@ -75,14 +75,10 @@ def adjudicate(
     """One reading: what it argues, whether the indicators agreed then, what they say now."""
     then = assessment.assess(view, params, at=when)
     same_day = then.as_of == now.as_of
+    key = reading.source_id.replace("-", "_")
+    summary = f"readings.{key}" if same_day else f"readings.past.{key}"
     sentences = [
-        narrative.with_cite(
-            say(
-                f"readings.{reading.source_id.replace('-', '_')}",
-                date=narrative.fmt_date(when),
-            ),
-            [reading.source_id],
-        )
+        narrative.with_cite(say(summary, date=narrative.fmt_date(when)), [reading.source_id])
     ]
     verdict = "agrees" if then.state == reading.state else "departs"
     if same_day:  # this edition's own moment: the evidence in full

@@ -215,6 +215,17 @@ def _count(key: str, n: int) -> str:
     return say(key, n=n, count=number(n))
 
 
+def title_counts_the_record(s: dict[str, Any]) -> bool:
+    """Whether the chart's title states the tests answered and the launches since the last
+    resolution (then the text does not state them again)."""
+    return bool(
+        s["pending"].empty
+        and s["nuclear"]
+        and s["last_resolution"] is not None
+        and not s["responses"].empty
+    )
+
+
 def title(s: dict[str, Any]) -> str:
     """The chart's finding: how many nuclear tests drew sanctions, and the launches since."""
     if not s["pending"].empty:
@@ -340,10 +351,20 @@ SEJONG = "sejong-2024-11"
 def text(view: Tables, params: BriefParams) -> str:
     """Counts and trend, the tests and the resolutions, the record since, the claim tested."""
     s = summary(view, params)
+    titled = title_counts_the_record(s)
+    record = (
+        [launch_sentence(s), since_last_sentence(s)]
+        if titled
+        else [
+            response_sentence(s),
+            launch_sentence(s),
+            last_resolution_sentence(s),
+            since_sentence(s),
+        ]
+    )
     paragraphs = [
         " ".join([count_sentence(view, params), trend_sentence(view.provocations, params.as_of)]),
-        " ".join(filter(None, [response_sentence(s, title_states_it=True), launch_sentence(s)])),
-        " ".join(filter(None, [last_resolution_sentence(s), since_sentence(s)])),
+        " ".join(filter(None, record)),
         claim_sentences(s, view.sources, params.as_of),
     ]
     return "\n\n".join(p for p in paragraphs if p)
@@ -386,7 +407,7 @@ def pending_sentence(s: dict[str, Any]) -> str:
     return " ".join(out)
 
 
-def response_sentence(s: dict[str, Any], title_states_it: bool = False) -> str:
+def response_sentence(s: dict[str, Any]) -> str:
     responses = s["responses"]
     if responses.empty:
         return pending_sentence(s)
@@ -403,8 +424,6 @@ def response_sentence(s: dict[str, Any], title_states_it: bool = False) -> str:
     ids = list(dict.fromkeys(hit["source_id"]))
     listed = say("security.resolutions", n=len(items), list=join_words(items))
     if len(hit) == len(responses):
-        if title_states_it:  # the figure's title says every test was answered: once is enough
-            return pending_sentence(s)
         out = say(
             "security.all_answered", n=len(responses), tests=tests, days=RESPONSE_DAYS, list=listed
         )
@@ -461,8 +480,32 @@ def last_resolution_sentence(s: dict[str, Any]) -> str:
     return say("security.last_resolution_unnumbered", **values)
 
 
+def since_last_sentence(s: dict[str, Any]) -> str:
+    """China's positions since the last resolution it voted for, when the chart's title
+    already counts the tests answered and the launches since (each fact once)."""
+    last = s["last_resolution"]
+    acts, ids = _acts(s)
+    values = {"date": narrative.fmt_date(last["when"], "month")}
+    number_value = {"number": last["resolution"]} if last["resolution"] else {}
+    if not acts:
+        key = "security.last_only" if last["resolution"] else "security.last_only_unnumbered"
+        values["date"] = narrative.fmt_date(last["when"])
+        return say(key, cite=narrative.cite([last["source_id"]]), **number_value, **values)
+    key = "security.since_last" if last["resolution"] else "security.since_last_unnumbered"
+    cites = list(dict.fromkeys([last["source_id"], *ids]))[:3]
+    return say(key, acts=join_words(acts), cite=narrative.cite(cites), **number_value, **values)
+
+
 def since_sentence(s: dict[str, Any]) -> str:
     """What China did at the Council after its last vote for sanctions, one clause per kind."""
+    acts, ids = _acts(s)
+    if not acts:
+        return ""
+    return say("security.since_then", acts=join_words(acts), cite=narrative.cite(ids[:3]))
+
+
+def _acts(s: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """China's positions after its last vote for sanctions (clauses) and their sources."""
     acts, ids = [], []
     kinds = (
         ("easing", s["easing"]),
@@ -480,9 +523,7 @@ def since_sentence(s: dict[str, Any]) -> str:
         )
         acts.append(say(f"security.act.{key}", dates=dates))
         ids.append(rows.iloc[0]["source_id"])
-    if not acts:
-        return ""
-    return say("security.since_then", acts=join_words(acts), cite=narrative.cite(ids[:3]))
+    return acts, ids
 
 
 def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> str:

@@ -40,7 +40,9 @@ def test_nuclear_tests_are_matched_to_resolutions():
 def test_text_makes_the_claim_testable():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = security.text(view, params)
-    assert "The last sanctions resolution China voted for was Resolution 2397" in text
+    assert "Since Resolution 2397 of December 2017, the last sanctions resolution it" in text
+    # the title counts the launches since; the text does not count them again
+    assert "Since then CSIS has recorded" not in text
     assert "vetoed a draft resolution that would have tightened them (May 2022)" in text
     assert "abstained in a sanctions-related vote (March 2024)" in text
     assert "[@csis-provocations]" in text
