@@ -689,6 +689,8 @@ def monthly_sentence(trade: pd.DataFrame, series: str, start: Any, as_of: Any) -
         say(
             "trade.monthly",
             code=shown,
+            # the span the chart shows, so the count is not read as the whole record's
+            y0=max(pd.Timestamp(start).year, pd.Timestamp(as_of).year - MONTHLY_YEARS + 1),
             months=say("trade.months", n=len(rows), count=number(len(rows))),
             first=narrative.fmt_date(rows["when"].min(), "month"),
             last_month=narrative.fmt_date(rows["when"].max(), "month"),

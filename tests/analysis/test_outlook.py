@@ -62,7 +62,7 @@ def test_scenarios_tie_signposts_to_the_open_watch_list_and_the_calendar():
     # the very unlikely future is left out: two scenarios, the intro counts them
     assert len(blocks) == 2 and text.startswith("Two futures")
     assert text.count("11 July 2026") == 1  # the anniversary is named once
-    assert text.split("\n\n")[-1].startswith("If that happens, for Seoul")
+    assert text.split("\n\n")[-1].startswith("If the likeliest future comes, for Seoul")
     assert blocks[0].startswith("**A deeper chill (likely).**")  # the state leads
     # an open watch-list step is a signpost of the thaw (left out here as very unlikely)
     assert any(
