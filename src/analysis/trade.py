@@ -606,10 +606,13 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
     return out
 
 
-def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3) -> list[str]:
-    """The GACC–KOTRA gap: the latest year explained, how often KOTRA is higher, a table."""
+def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3, start: Any = None) -> list[str]:
+    """The GACC–KOTRA gap: the latest year explained, how often KOTRA is higher (in the
+    edition's window: years before it are not the edition's), a table."""
     gap = series_gap(trade)
     gap = gap[(gap["year"] <= pd.Timestamp(as_of).year) & ~gap["low"]]
+    if start is not None:
+        gap = gap[gap["year"] >= pd.Timestamp(start).year]
     if gap.empty:
         return [say("trade.gap_none")]
     last = gap.iloc[-1]
@@ -635,6 +638,7 @@ def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3) -> list[str]
             "trade.gap_years",
             higher=number(len(gap) - len(lower)),
             years=number(len(gap)),
+            since=int(gap["year"].min()),
             exceptions=exceptions,
         )
     )
@@ -776,7 +780,7 @@ def text(view: Tables, params: BriefParams) -> str:
 
 
 def gap_text(view: Tables, params: BriefParams) -> str:
-    return "\n\n".join(gap_sentences(view.trade, params.as_of))
+    return "\n\n".join(gap_sentences(view.trade, params.as_of, start=params.start))
 
 
 def share_text(view: Tables, params: BriefParams) -> str:
