@@ -95,7 +95,7 @@ def adjudicate(
             say(
                 f"judgements.past.{verdict}.{key}",
                 then=_state_phrase(then),
-                now=_state_phrase(now),
+                now=_state_phrase(now),  # with or without friction, as read today
             )
         )
     return " ".join(sentences)

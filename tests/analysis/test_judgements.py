@@ -42,6 +42,14 @@ def test_readings_are_gated_by_publication_and_adjudicated(tables):
     assert text.count("Measured on that date") == 1
 
 
+def test_an_earlier_reading_whose_state_still_holds_is_said_so(tables):
+    # 30 November 2024: the Sejong reading's state (steady) still holds
+    view, params, a = at(tables, "2024-11-30")
+    text = judgements.readings(view, params, a)
+    assert a.state == "steady"
+    assert "and still read the relationship as steady" in text
+
+
 def test_before_any_reading_the_edition_says_so(tables):
     view, params, a = at(tables, "2024-01-31")
     assert judgements.readings(view, params, a).startswith("No published reading")
