@@ -309,32 +309,10 @@ def text(view: Tables, params: BriefParams) -> str:
         table = narrative.chronology(_row(r) for _, r in key.iterrows())
         out.append(say("pivot.milestones_head", **values) + "\n\n" + table)
         shown |= _shown_keys(key)
-    out.append(leader_sentence(view, params))
+    if covered_since(view, params) is None:  # else the leader chart's title gives the counts
+        out.append(say("pivot.leader_uncovered"))
     out.append(signals_text(view.events, params.as_of, shown=shown))
     return "\n\n".join(out)
-
-
-def leader_sentence(view: Tables, params: BriefParams) -> str:
-    since = covered_since(view, params)
-    if since is None:
-        return say("pivot.leader_uncovered")
-    lt = leader_time(view.events, params.as_of, since=since)
-    values = {
-        "start": narrative.fmt_date(lt["start"], "month"),
-        "as_of": narrative.fmt_date(params.as_of),
-    }
-    totals = {k: v for k, v in lt["totals"].items() if v}
-    if not totals:
-        return say("pivot.leader_none", **values)
-    parts = [
-        say(
-            "pivot.leader_part",
-            summits=say("pivot.summits", n=n, count=number(n)),
-            partner=name,
-        )
-        for name, n in sorted(totals.items(), key=lambda kv: -kv[1])
-    ]
-    return say("pivot.leader_time", parts=join_words(parts), **values)
 
 
 def _signal_counts(rows: pd.DataFrame) -> str:

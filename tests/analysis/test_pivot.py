@@ -58,3 +58,11 @@ def test_no_comparison_of_summits_without_coverage():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     view.coverage["RUS"] = None
     assert "not complete enough to compare" in pivot.text(view, params)
+
+
+def test_kims_summit_counts_are_the_leader_charts_title_not_the_text():
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    text = pivot.text(view, params)
+    assert "Kim held" not in text  # stated once, by the chart's title
+    title = pivot.leader_figure(view, params).spec()["title"]["text"]
+    assert title == "Kim's summits 2024–2026: Russia 2, China 1"
