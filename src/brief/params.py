@@ -22,7 +22,9 @@ from pydantic import BaseModel, ValidationError
 
 MAX_FILE_BYTES = 1_000_000  # a params or matrix file is a few lines; refuse megabytes
 MAX_ALIASES = 100  # YAML aliases per file: enough for any real use, too few for a bomb
-MAX_SHOWN = 60  # characters of a given value echoed in a message
+# Characters of a given value echoed in a message: room for a long path, never a 10 MB value.
+MAX_SHOWN = 200
+MAX_REASON = 240  # characters of a validator's own message
 
 
 class ParamError(Exception):
@@ -217,8 +219,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel], where: dict[str, st
         return message
     given = error.get("input")
     value = f" (given {shown(given)})" if isinstance(given, str | int | float | bool) else ""
-    if len(message) > 4 * MAX_SHOWN:
-        message = message[: 4 * MAX_SHOWN] + "…"
+    if len(message) > MAX_REASON:
+        message = message[:MAX_REASON] + "…"
     return f"parameter '{loc}'{value}{place}: {message}"
 
 

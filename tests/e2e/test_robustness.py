@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from analysis.data import latest_publication_date
 from brief.fsutil import KEEP_MARKER
 from tests.support import browser
 from tests.support.cli import REPO, brief, copy_project, last_line
@@ -454,15 +455,30 @@ def test_bad_data_is_refused_naming_file_line_column_value_and_rule(project, cas
         assert_names(checked.stderr, expect)
 
 
+def trip_actors_follow(project: Path, actor: Expect) -> Expect:
+    """The event given an unknown actor is one leg of a trip: its actors no longer match the
+    trip's first row, a second true problem on the same line (data/README.md, `trip_id`)."""
+    ev = Csv(project, "events.csv")
+    line = int(actor.where.rsplit(":", 1)[1])
+    trip = ev.row(line)["trip_id"]
+    first = ev.find(lambda r: r["trip_id"] == trip)
+    assert first != line, "the case's event must not be its trip's first row"
+    pair = " and ".join(sorted((ev.row(first)["actor_a"], ev.row(first)["actor_b"])))
+    return Expect(
+        actor.where, "trip_actors", column="trip_id", value=trip, words=(f"(line {first}: {pair})",)
+    )
+
+
 def test_check_and_render_list_every_problem_at_once(project):
-    expected = [case_negative_trade(project.root), case_unknown_actor(project.root)]
+    actor = case_unknown_actor(project.root)
+    expected = [case_negative_trade(project.root), actor, trip_actors_follow(project.root, actor)]
     expected.append(case_empty_file(project.root))
     for command in ("check", "render"):
         done = brief(project.root, command)
         assert done.returncode == EXIT_BAD_INPUT, done.stderr
-        assert "3 problem(s)" in done.stderr
+        assert f"{len(expected)} problem(s)" in done.stderr
         listed = [line.strip() for line in done.stderr.splitlines() if "[rule: " in line]
-        assert len(listed) == 3, done.stderr
+        assert len(listed) == len(expected), done.stderr
         for expect in expected:
             assert_names(done.stderr, expect)
     project.assert_output_untouched()
@@ -661,7 +677,10 @@ def test_a_full_disk_is_named_and_nothing_is_half_written(project, tmp_path):
     assert done.returncode == EXIT_FAILED, done.stderr
     assert "disk is full" in done.stderr and "nothing was published" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert left == set(), left  # no edition, no staging folder, no half-written file
+    # No edition, no staging folder, no half-written file. The lock file (empty, taken to
+    # repair the archive before anything renders; a lock file is never deleted, or a waiting
+    # run would lock a different file) and an empty drafts/ folder are no edition.
+    assert left - {".publish.lock", "drafts"} == set(), left
     assert not unkept_builds(project.root)
     project.assert_output_untouched()
 
@@ -737,6 +756,9 @@ def hostile(earlier: Project, tmp_path_factory: pytest.TempPathFactory) -> Hosti
     shutil.copyfile(earlier.output / "OFFICIAL", root / "output" / "OFFICIAL")  # official there
     manifest = json.loads((earlier.edition / "manifest.json").read_text())
     days = add_hostile_events(root, dt.date.fromisoformat(manifest["params"]["as_of"]))
+    # The default as_of is where every core table is current (data/tables.toml), so it stays
+    # at the earlier, official edition's date; the hostile edition is asked for by date.
+    assert latest_publication_date(root / "data").isoformat() == manifest["params"]["as_of"]
     checked = brief(root, "check")
     assert checked.returncode == 0, checked.stderr  # the hostile rows are valid data
     output = root / "output"
@@ -750,9 +772,14 @@ def hostile(earlier: Project, tmp_path_factory: pytest.TempPathFactory) -> Hosti
     )
 
 
+def hostile_as_of(hostile: Hostile) -> tuple[str, str]:
+    """The hostile edition's date: its last event (after the default, official edition's)."""
+    return ("-p", f"as_of={hostile.name}")
+
+
 def render_hostile(hostile: Hostile) -> Path:
-    """The hostile edition (rendered by the interruption test, or here; then up to date)."""
-    done = brief(hostile.root, "publish", *BUILTIN, "--quiet")  # the archive lists it
+    """The hostile edition, published once (the archive lists it); then up to date."""
+    done = brief(hostile.root, "publish", *BUILTIN, *hostile_as_of(hostile), "--quiet")
     assert done.returncode == 0, done.stderr
     edition = Path(last_line(done.stdout))
     assert edition.name == hostile.name
