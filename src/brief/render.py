@@ -380,20 +380,23 @@ class Renderer:
             previous=to.previous_record,
             publication=release.stamp(to.publication),
         )
-        diff = None
+        lang = plan.lang[0] if plan.lang else "en"
+        diff, described = None, None
         if to.previous is not None:
             old, old_facts, note = load(to.previous.path)
             diff = compare(old, old_facts, manifest, facts, self.project.date_key)
             diff.notes += [note] if note else []
+            if "changes" in self.project.config:  # the subject words its own "what changed"
+                described = self.project.subject("changes")(old_facts, facts, lang=lang)
         changes = changes_markdown(
             diff,
             previous=to.previous.name if to.previous else "",
             erratum=to.publication.erratum,
             revises=to.publication.base,
-            lang=plan.lang[0] if plan.lang else "en",
+            lang=lang,
+            described=described,
         )
         (build / "_changes.md").write_text(changes, "utf-8")
-        lang = plan.lang[0] if plan.lang else "en"
         (build / "_colophon.md").write_text(colophon_markdown(manifest.to_dict(), lang), "utf-8")
         from brief.engines.languages import edition_words
 

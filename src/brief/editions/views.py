@@ -252,11 +252,14 @@ def changes_markdown(
     erratum: str | None = None,
     revises: str = "",
     lang: str = "en",
+    described: str | None = None,
 ) -> str:
     """The body of "What changed since the previous edition", as Markdown.
 
-    Opens with the correction note of a revision, then a few sentences on what moved, then
-    counts and at most MAX_ITEMS items per kind; every text from facts or manifests escaped.
+    Opens with the correction note of a revision. When the subject describes the change
+    itself (`described`, from `[tool.brief] changes`), its text follows and the generic
+    listing is left to `brief diff`; otherwise a few sentences on what moved, then counts
+    and at most MAX_ITEMS items per kind, every text from facts or manifests escaped.
     """
     from brief.engines.languages import changes_words
 
@@ -275,6 +278,8 @@ def changes_markdown(
     if d.empty:
         lines.append(w["nothing"].format(name=name))
         return "\n".join(lines) + "\n"
+    if described is not None:
+        return "\n".join([*lines, described.strip()]) + "\n"
     lines += [w["compared"].format(name=name), ""]
     moved = summary(d)
     if moved:
