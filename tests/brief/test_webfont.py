@@ -76,3 +76,55 @@ def test_latin_only_pages_need_no_fallback_font(tmp_path):
 
 def test_unicode_ranges_merge_runs():
     assert webfont.unicode_range([0xAC01, 0xAC00, 0xB098, 0xAC02]) == "U+AC00-AC02,U+B098"
+
+
+def cached_subsets(cache: Path) -> list[Path]:
+    return sorted(cache.glob("font-*.woff2"))
+
+
+def test_a_damaged_cached_subset_is_cut_again_and_the_page_matches_a_fresh_build(
+    tmp_path, monkeypatch
+):
+    folder = fonts_folder(tmp_path)
+    text = "그림 1: 북중 무역"
+    fresh = webfont.font_faces(text, [folder])  # no cache at all
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BRIEF_ASSET_CACHE", str(cache))
+    assert webfont.font_faces(text, [folder]) == fresh
+    [entry] = cached_subsets(cache)
+    assert entry.with_name(entry.name + ".sha256").is_file()
+    good = entry.read_bytes()
+
+    cuts = []
+    real_subset = webfont._subset
+    monkeypatch.setattr(webfont, "_subset", lambda *a: cuts.append(a) or real_subset(*a))
+    assert webfont.font_faces(text, [folder]) == fresh
+    assert cuts == []  # an intact entry is reused
+
+    # Same length, one byte flipped: only the digest can tell.
+    entry.write_bytes(good[:100] + bytes([good[100] ^ 0xFF]) + good[101:])
+    assert webfont.font_faces(text, [folder]) == fresh
+    assert len(cuts) == 1
+    assert entry.read_bytes() == good  # the entry was rebuilt, digest and all
+    assert webfont.font_faces(text, [folder]) == fresh
+    assert len(cuts) == 1
+
+
+def test_a_cached_subset_without_its_digest_is_never_read(tmp_path, monkeypatch):
+    """A write cut short before its digest (the digest is written last) leaves bytes nobody
+    trusts, whatever they are."""
+    folder = fonts_folder(tmp_path)
+    text = "신압록강대교"
+    fresh = webfont.font_faces(text, [folder])
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BRIEF_ASSET_CACHE", str(cache))
+    webfont.font_faces(text, [folder])
+    [entry] = cached_subsets(cache)
+    digest = entry.with_name(entry.name + ".sha256")
+    good = entry.read_bytes()
+    digest.unlink()
+    entry.write_bytes(good[: len(good) // 2])  # half a subset
+    assert webfont.font_faces(text, [folder]) == fresh
+    assert entry.read_bytes() == good
+    assert digest.is_file()
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]  # nothing left half

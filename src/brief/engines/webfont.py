@@ -8,7 +8,7 @@ out of it (fontTools), compressed as WOFF2 and inlined as a `data:` @font-face w
 `unicode-range`, so the browser uses it for exactly those characters. The page is read
 once written (`splice_font_faces`, both engines), so every character counts: the
 document's, the metadata's, the crossref words', the bibliography's. Same page, same bytes
-(no timestamps; subsets cached by content under $BRIEF_ASSET_CACHE).
+(no timestamps; subsets cached by content under $BRIEF_ASSET_CACHE, each with its digest).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+
+from brief.protocol import ASSET_CACHE_ENV
 
 BODY_PREFIX = "LiberationSans-"
 _HEAD_END = re.compile(r"</head>\s*<body")
@@ -59,16 +61,32 @@ def unicode_range(codepoints: Iterable[int]) -> str:
 
 
 def subset_woff2(path: Path, codepoints: Iterable[int]) -> bytes:
-    """The glyphs for `codepoints` only, as WOFF2 (deterministic bytes)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    """The glyphs for `codepoints` only, as WOFF2 (deterministic bytes).
+
+    Cached under $BRIEF_ASSET_CACHE by font bytes and code points, with the subset's sha256
+    beside it (`brief.cache.write_checked`: each file written atomically, the digest last).
+    A subset whose bytes do not match its digest, or that has none (a write cut short), is
+    discarded and cut again, so a damaged entry never reaches a page."""
+    from brief.cache import read_checked, write_checked
 
     points = sorted(set(codepoints))
     key = hashlib.sha256(path.read_bytes() + repr(points).encode()).hexdigest()[:32]
-    cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
+    cache_dir = os.environ.get(ASSET_CACHE_ENV)
     cached = Path(cache_dir) / f"font-{key}.woff2" if cache_dir else None
-    if cached is not None and cached.is_file():
-        return cached.read_bytes()
+    if cached is not None:
+        data = read_checked(cached)
+        if data is not None:
+            return data
+    data = _subset(path, points)
+    if cached is not None:
+        write_checked(cached, data)
+    return data
+
+
+def _subset(path: Path, points: list[int]) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
@@ -82,13 +100,7 @@ def subset_woff2(path: Path, codepoints: Iterable[int]) -> bytes:
     out = io.BytesIO()
     font.flavor = "woff2"
     font.save(out)
-    data = out.getvalue()
-    if cached is not None:
-        from brief.fsutil import atomic_write
-
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cached, data)
-    return data
+    return out.getvalue()
 
 
 def font_faces(text: str, folders: Iterable[Path]) -> str:
