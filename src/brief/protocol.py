@@ -32,7 +32,7 @@ ASSET_CACHE_ENV = "BRIEF_ASSET_CACHE"  # where engines keep prepared assets betw
 PARAMETERS_TAG = "parameters"  # the one cell declaring the notebook's parameters
 INJECTED_TAG = "injected-parameters"  # papermill's cell with the values of this run
 ERROR_TAG = "papermill-error-cell-tag"  # papermill's banner before a failing cell
-LABEL_OPTION = "#| label:"  # Quarto cell option naming a cell brief.qmd can embed
+# Quarto's `#| label:` cell option names a cell brief.qmd can embed.
 _LABEL_RE = re.compile(r"^#\|\s*label:\s*(\S+)\s*$")
 EMBED_RE = re.compile(r"\{\{<\s*embed\s+([^\s#>]+\.ipynb)#([^\s>]+)\s*>\}\}")
 

@@ -3,7 +3,7 @@
 Quarto's rule is followed: project options (`_quarto.yml`) are defaults, the document's
 front matter overrides them, and `format.<name>` options override both for that format.
 Keys outside the documented subset (docs/QUARTO_SUBSET.md) are ignored by the built-in
-engine and listed in `ProjectConfig.ignored`.
+engine.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from brief.engines import FORMATS, SHARED_OPTIONS, AssemblyError, OutputFormat
 
 PROJECT_FILE = "_quarto.yml"
 DEFAULT_DOCUMENT = "brief.qmd"
-VEGA_HEADER = "_vega-header.html"
 HOUSE_CSS = "_brief.css"
 
 # Document-level keys handed to pandoc as metadata (the templates and citeproc read them).
@@ -39,9 +38,6 @@ METADATA_KEYS = (
     "toc-title",
     "brief-series",  # the series named on the first page and in the footer (brief.typ/html)
 )
-PROJECT_OPTIONS = ("type", "render")
-# Understood at the top level of _quarto.yml / front matter (besides METADATA_KEYS).
-TOP_LEVEL = ("project", "format", "execute", *SHARED_OPTIONS)
 
 _LENGTH = re.compile(r"^\d+(\.\d+)?(pt|mm|cm|in|em)$")
 _PAPER = re.compile(r"^[a-z0-9-]+$")
@@ -76,7 +72,6 @@ class ProjectConfig:
     metadata: dict[str, Any]  # project-level document metadata (front matter overrides it)
     bibliography: list[str]
     formats: dict[str, FormatOptions]  # output format name (FORMATS) → its options
-    ignored: list[str]
 
     def options(self, fmt: OutputFormat | str) -> FormatOptions:
         return self.formats[fmt if isinstance(fmt, str) else fmt.name]
@@ -302,24 +297,6 @@ def _format_options(merged: dict[str, Any], fmt: OutputFormat, where: str) -> Fo
     return out
 
 
-def _ignored(merged: dict[str, Any]) -> list[str]:
-    known_top = {*TOP_LEVEL, *METADATA_KEYS}
-    ignored = [k for k in merged if k not in known_top]
-    project = merged.get("project") or {}
-    if isinstance(project, dict):
-        ignored += [f"project.{k}" for k in project if k not in PROJECT_OPTIONS]
-    by_quarto = {fmt.quarto: fmt for fmt in FORMATS.values()}
-    formats = merged.get("format") or {}
-    if isinstance(formats, dict):
-        for name, block in formats.items():
-            if name not in by_quarto:
-                ignored.append(f"format.{name}")
-            elif isinstance(block, dict):
-                allowed = by_quarto[name].options
-                ignored += [f"format.{name}.{k}" for k in block if k not in allowed]
-    return sorted(ignored)
-
-
 def load_project(root: Path) -> ProjectConfig:
     """Read `root/_quarto.yml` and the document it renders."""
     root = Path(root)
@@ -361,5 +338,4 @@ def load_project(root: Path) -> ProjectConfig:
         metadata=metadata,
         bibliography=bibliography,
         formats={f.name: _format_options(merged, f, where_doc) for f in FORMATS.values()},
-        ignored=_ignored(merged),
     )
