@@ -108,7 +108,8 @@ def _has_final(char: str) -> bool:
 
 
 def _rieul_final(char: str) -> bool:
-    return "가" <= char <= "힣" and (ord(char) - ord("가")) % 28 == 8  # ㄹ: "로", not "으로"
+    # ㄹ takes "로", not "으로": a syllable ending in ㄹ, or a digit read 일, 칠, 팔 (1, 7, 8)
+    return char in "178" or ("가" <= char <= "힣" and (ord(char) - ord("가")) % 28 == 8)
 
 
 def korean_particles(text: str) -> str:

@@ -335,6 +335,22 @@ class Renderer:
         text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
         target.write_text(text, encoding="utf-8")
 
+    def _describe_changes(
+        self, plan: EditionPlan, old: dict, new: dict, diff: Any, lang: str
+    ) -> str:
+        """The subject's own "What changed" text; a failure names the hook and the edition."""
+        from brief.engines import AssemblyError
+
+        describe = self.project.subject("changes")
+        try:
+            return describe(old, new, lang=lang, previous_date=diff.a_as_of, date=diff.b_as_of)
+        except Exception as exc:  # subject code: reported as a failed assembly, not a trace
+            target = self.project.config["changes"]
+            raise AssemblyError(
+                f"{plan.name}: [tool.brief] changes = {target!r} failed on the previous "
+                f"edition's facts: {type(exc).__name__}: {exc}"
+            ) from exc
+
     def assemble(self, plan: EditionPlan, build: Path) -> Path:
         """Fill the build folder, assemble, and stage the complete edition; return staging."""
         from brief.editions.diff import compare, load
@@ -387,7 +403,7 @@ class Renderer:
             diff = compare(old, old_facts, manifest, facts, self.project.date_key)
             diff.notes += [note] if note else []
             if "changes" in self.project.config:  # the subject words its own "what changed"
-                described = self.project.subject("changes")(old_facts, facts, lang=lang)
+                described = self._describe_changes(plan, old_facts, facts, diff, lang)
         changes = changes_markdown(
             diff,
             previous=to.previous.name if to.previous else "",

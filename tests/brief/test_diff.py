@@ -154,3 +154,18 @@ def test_md_escape_makes_text_literal(text):
     html = pypandoc.convert_text(md_escape(text), "html", format="markdown")
     assert "<script>" not in html and "<em>" not in html and "<a " not in html
     assert "math" not in html and "<code>" not in html
+
+
+def test_a_subject_that_words_the_changes_replaces_the_generic_listing(pair):
+    a, b = pair
+    d = compare(Manifest.read(a), OLD, Manifest.read(b), NEW)
+    text = changes_markdown(
+        d, previous=a.name, erratum="Fixed one figure.", revises="x", described="Prose.\n"
+    )
+    assert (
+        text
+        == "**Correction.** This revision replaces edition **x**: Fixed one figure.\n\nProse.\n"
+    )
+    # nothing to describe: the machinery's own sentence stands, whatever the subject says
+    same = compare(Manifest.read(a), OLD, Manifest.read(a), OLD)
+    assert "Nothing changed" in changes_markdown(same, previous=a.name, described="Prose.")
