@@ -19,7 +19,7 @@ fig.alt)` then `emit.markdown(fig.source)`.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +35,40 @@ from analysis.text import say
 FONT = "Liberation Sans, NanumGothic"
 WIDTH = 600
 HEIGHT = 240
-TITLE_CHARS = 78
+TITLE_SIZE = 14
+SUBTITLE_SIZE = 11
+SUBTITLE_WIDTH = WIDTH  # px: title and subtitle lines no wider than the plot
 LABEL_SIZE = 10  # rule and period labels: horizontal, never rotated
 LABEL_ROW = 13  # px between staggered label rows above a plot
-CHAR_PX = 5.6  # average advance of a LABEL_SIZE Liberation Sans character, for staggering
+LANE_SIZE = 12  # timeline lane labels (bold)
+
+# Advance widths of the fonts the charts are drawn in, per 2048 units of the em (Liberation
+# Sans, printable ASCII from the space; italic advances equal the regular ones), for laying
+# out labels by their real width: a Korean word is about twice as wide as an English one of
+# the same length. Read from assets/fonts (tests/analysis/test_charts.py checks them).
+_LATIN = {
+    False: (
+        "569 569 727 1139 1139 1821 1366 391 682 682 797 1196 569 682 569 569 1139 1139 1139 "
+        "1139 1139 1139 1139 1139 1139 1139 569 569 1196 1196 1196 1139 2079 1366 1366 1479 "
+        "1479 1366 1251 1593 1479 569 1024 1366 1139 1706 1479 1593 1366 1593 1479 1366 1251 "
+        "1479 1366 1933 1366 1366 1251 569 569 569 961 1139 682 1139 1139 1024 1139 1139 569 "
+        "1139 1139 455 455 1024 455 1706 1139 1139 1139 1139 682 1024 569 1139 1024 1479 1024 "
+        "1024 1024 684 532 684 1196"
+    ),
+    True: (
+        "569 682 971 1139 1139 1821 1479 487 682 682 797 1196 569 682 569 569 1139 1139 1139 "
+        "1139 1139 1139 1139 1139 1139 1139 682 682 1196 1196 1196 1251 1997 1479 1479 1479 "
+        "1479 1366 1251 1593 1479 569 1139 1479 1251 1706 1479 1593 1366 1593 1479 1366 1251 "
+        "1479 1366 1933 1366 1366 1251 682 569 682 1196 1139 682 1139 1251 1139 1251 1139 682 "
+        "1251 1251 569 569 1139 569 1821 1251 1251 1251 1251 797 1139 682 1251 1139 1593 1139 "
+        "1139 1024 797 573 797 1196"
+    ),
+}
+ADVANCES = {bold: [int(w) / 2048 for w in table.split()] for bold, table in _LATIN.items()}
+PUNCTUATION = {"–": 1139 / 2048, "—": 1.0, "·": 682 / 2048, "’": 455 / 2048, "‘": 455 / 2048}
+# NanumGothic (the fallback for Hangul and Hanja): every syllable and ideograph is 940/1000.
+WIDE = 0.94
+OTHER = 0.6  # any other letter: about an average Latin advance
 
 # Okabe & Ito (2008), "Color Universal Design"; one colour per partner, series and category,
 # declared with them in `analysis.registry`.
@@ -117,8 +147,56 @@ class Figure:
         return self.chart.to_dict()
 
 
-def wrap_title(text: str, width: int = TITLE_CHARS) -> list[str] | str:
-    lines = textwrap.wrap(text, width)
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x1100 <= code <= 0x11FF  # Hangul jamo
+        or 0x2E80 <= code <= 0x9FFF  # CJK punctuation, kana, Hangul compatibility, Hanja
+        or 0xAC00 <= code <= 0xD7A3  # Hangul syllables
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+    )
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width in px of `text` set at `size` px in the charts' fonts: Liberation Sans for
+    Latin letters, digits and punctuation, NanumGothic for Hangul and Hanja (as both the page
+    and the PDF fall back). Charts lay out their labels by this, never by a count of
+    characters: Vega measures text as it draws, but in a font it may not have loaded yet."""
+    em = 0.0
+    table = ADVANCES[bold]
+    for char in str(text):
+        code = ord(char)
+        if 32 <= code < 127:
+            em += table[code - 32]
+        elif _is_wide(char):
+            em += WIDE
+        else:
+            em += PUNCTUATION.get(char, OTHER)
+    return em * size
+
+
+def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Lines of at most `width` px, broken at spaces (Korean spaces its words too)."""
+    lines: list[str] = []
+    line = ""
+    for word in str(text).split():
+        candidate = f"{line} {word}" if line else word
+        if line and text_width(candidate, size, bold) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines or [str(text)]
+
+
+def wrap_title(
+    text: str, width: float = WIDTH, size: float = TITLE_SIZE, bold: bool = True
+) -> list[str] | str:
+    """A title as one line, or as lines no wider than the plot (by the text's own width)."""
+    lines = wrap_text(text, width, size, bold)
     return lines if len(lines) > 1 else text
 
 
@@ -132,9 +210,9 @@ def house_config() -> dict[str, Any]:
         "title": {
             "font": FONT,
             "subtitleFont": FONT,
-            "fontSize": 14,
+            "fontSize": TITLE_SIZE,
             "fontWeight": "bold",
-            "subtitleFontSize": 11,
+            "subtitleFontSize": SUBTITLE_SIZE,
             "subtitleColor": "#333333",
             "anchor": "start",
             "offset": 10,
@@ -159,7 +237,7 @@ def house(chart: Any, title: str, subtitle: str | None = None) -> Any:
     """Apply the house title and configuration to a finished (top-level) chart."""
     params: dict[str, Any] = {"text": wrap_title(title)}
     if subtitle:
-        params["subtitle"] = wrap_title(subtitle, 100)
+        params["subtitle"] = wrap_title(subtitle, SUBTITLE_WIDTH, SUBTITLE_SIZE, bold=False)
     return chart.properties(title=alt.TitleParams(**params)).configure(**house_config())
 
 
@@ -307,17 +385,18 @@ def edition_layer(as_of: Any, height: int) -> Any:
 
 
 def _rows(
-    items: list[tuple[dt.date, str]], start: Any, as_of: Any, width: int
+    items: list[tuple[dt.date, float]], start: Any, as_of: Any, width: int
 ) -> list[tuple[int, bool]]:
     """Greedy rows for labels printed at their dates, so none overlap: (row, flipped) per
-    label, flipped (ending at its date) where it would run past the plot's right edge."""
+    label given as (date, width in px), flipped (ending at its date) where it would run past
+    the plot's right edge."""
     lo, hi = year_domain(start, as_of)
     span = (hi - lo).days or 1
     taken: list[list[tuple[float, float]]] = []
     out = []
-    for when, text in items:
+    for when, extent in items:
         x = (when - lo).days / span * width
-        size = len(text) * CHAR_PX + 8
+        size = extent + 8
         flip = x + size > width and x - size >= 0
         left, right = (x - size, x) if flip else (x, x + size)
         for row, spans in enumerate(taken):
@@ -346,12 +425,21 @@ def _labels(base: Any, text: str, x: Any, tooltip: Any = None, **mark: Any) -> A
 
 
 def lane_y(lanes: Sequence[str], field: str = "partner_name:N") -> alt.Y:
-    """One labelled lane per partner (timelines)."""
+    """One labelled lane per partner (timelines). The labels' room is reserved from their
+    own width, so a renderer that measures them short still leaves them whole."""
+    room = max((text_width(lane, LANE_SIZE, bold=True) for lane in lanes), default=0)
     return alt.Y(
         field,
         title=None,
         scale=alt.Scale(domain=list(lanes)),
-        axis=alt.Axis(labelFontSize=12, labelFontWeight="bold", ticks=False, domain=False),
+        axis=alt.Axis(
+            labelFontSize=LANE_SIZE,
+            labelFontWeight="bold",
+            labelPadding=4,
+            ticks=False,
+            domain=False,
+            minExtent=math.ceil(room) + 6,
+        ),
     )
 
 
@@ -380,7 +468,7 @@ def marker_layer(markers: pd.DataFrame, start: Any, as_of: Any, height: int) -> 
     data = records(markers)
     data = data.assign(when=[_day(w).isoformat() for w in markers["when"]])
     tagged = [(_day(w), str(t)) for w, t in zip(markers["when"], markers["tag"], strict=True)]
-    labelled = [(w, t) for w, t in tagged if t]
+    labelled = [(w, text_width(t, LABEL_SIZE)) for w, t in tagged if t]
     rows = iter(_rows(labelled, start, as_of, WIDTH))
     placed = [next(rows) if t else (-1, False) for _, t in tagged]
     data["top"] = [-(r + 1) * LABEL_ROW + 3 if r >= 0 else 0 for r, _ in placed]
@@ -455,9 +543,8 @@ def context_layer(periods: pd.DataFrame, start: Any, as_of: Any, height: int) ->
     span = (hi - lo).days or 1
     items = []
     for first, end, text in zip(data["start"], data["end"], data["label"], strict=True):
-        width_days = (_day(end) - _day(first)).days
-        chars = max(len(str(text)), round(width_days / span * WIDTH / CHAR_PX))
-        items.append((_day(first), "x" * chars))
+        bar = (_day(end) - _day(first)).days / span * WIDTH
+        items.append((_day(first), max(text_width(str(text), LABEL_SIZE), bar)))
     row = LABEL_ROW + 4
     placed = _rows(items, start, as_of, WIDTH)
     data["top"] = [-(r + 1) * row + 3 for r, _ in placed]

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import altair as alt
 import pandas as pd
 import pytest
 import vl_convert as vlc
@@ -193,3 +194,96 @@ def test_wrap_title_and_palette():
     scale = charts.color_scale(charts.PARTNER_COLORS, ["China", "Elsewhere"]).to_dict()
     assert scale["range"][0] == charts.OKABE_ITO["vermillion"]
     assert len(scale["range"]) == 2
+
+
+# --- label widths come from the text (Korean is about twice as wide per character) -------
+
+
+def _advance(path, char):
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path)
+    glyph = font.getBestCmap()[ord(char)]
+    return font["hmtx"][glyph][0] / font["head"].unitsPerEm
+
+
+def test_text_widths_are_the_chart_fonts_own_advances():
+    from analysis import paths
+
+    fonts = paths.project_root() / "assets" / "fonts"
+    for bold, name in ((False, "LiberationSans-Regular.ttf"), (True, "LiberationSans-Bold.ttf")):
+        for code in range(32, 127):
+            want = _advance(fonts / name, chr(code))
+            assert charts.text_width(chr(code), 1, bold) == pytest.approx(want), (name, code)
+    for char in "러시아중국北":
+        assert charts.text_width(char, 1) == pytest.approx(
+            _advance(fonts / "NanumGothic.ttf", char)
+        )
+    # A Korean word of three letters is wider than an English word of five.
+    assert charts.text_width("러시아", 12, bold=True) > charts.text_width("China", 12, bold=True)
+
+
+def test_titles_wrap_by_their_width_in_either_script():
+    korean = (
+        "2013년 이후 모든 핵실험은 중국이 찬성한 유엔 제재로 이어졌지만, "
+        "2017년 12월 이후의 미사일 관련 사건 125건은 그렇지 않았다"
+    )
+    english = (
+        "Every nuclear test since 2013 drew UN sanctions China voted for; "
+        "the 125 missile events since December 2017 drew none"
+    )
+    for title in (korean, english):
+        lines = charts.wrap_title(title)
+        assert isinstance(lines, list) and " ".join(lines) == title
+        assert all(
+            charts.text_width(line, charts.TITLE_SIZE, True) <= charts.WIDTH for line in lines
+        )
+    # Korean of fewer characters than the English still needs as many lines or more.
+    assert len(korean) < len(english)
+    assert len(charts.wrap_title(korean)) >= len(charts.wrap_title(english))
+    assert charts.wrap_title("짧은 제목") == "짧은 제목"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("build", [exchanges.timeline_figure, pivot.milestones_figure])
+def test_timeline_lanes_keep_room_for_their_labels(build, lang):
+    from analysis import text
+
+    with text.language(lang):
+        spec = build(st.view("2026-02-01"), st.params("2026-02-01")).spec()
+    lanes = [
+        u["encoding"]["y"]
+        for u in layers(spec)
+        if u.get("encoding", {}).get("y", {}).get("field") == "partner_name"
+    ]
+    assert lanes
+    for y in lanes:
+        names = y["scale"]["domain"]
+        room = max(charts.text_width(n, charts.LANE_SIZE, bold=True) for n in names)
+        assert y["axis"]["minExtent"] >= room + y["axis"]["labelPadding"], (lang, names)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize(
+    "start, as_of", [("2013-01-01", "2026-02-01"), ("2017-01-01", "2025-06-30")]
+)
+def test_context_labels_above_a_timeline_never_overlap(lang, start, as_of):
+    from analysis import text
+
+    with text.language(lang):
+        periods = charts.context_periods(start, as_of)
+        layer = charts.context_layer(periods, start, as_of, 150)
+        rows = charts.data_of(alt.layer(layer).properties(width=charts.WIDTH))
+    lo, hi = charts.year_domain(start, as_of)
+    span = (hi - lo).days
+    seen = {}
+    for row in {(r["label"], r["start"], r["end"], r["top"], r["flip"]) for r in rows}:
+        label, start, end, top, flip = row
+        x = (pd.Timestamp(start).date() - lo).days / span * charts.WIDTH
+        bar = (pd.Timestamp(end).date() - pd.Timestamp(start).date()).days / span * charts.WIDTH
+        extent = max(charts.text_width(label, charts.LABEL_SIZE), bar)
+        box = (x - extent, x) if flip else (x, x + extent)
+        for other in seen.get(top, []):
+            assert box[1] <= other[0] or box[0] >= other[1], (lang, label, top)
+        seen.setdefault(top, []).append(box)
+    assert len(seen) >= 2  # the labels needed more than one row
