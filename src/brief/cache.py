@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from brief.fsutil import atomic_write, owned_tempdir, remove_tree, sweep_dead
 from brief.hashing import bytes_sha256, file_sha256, value_sha256
 
 ENTRY_FILE = "entry.json"
+MISSING = "there is no entry"  # `NotebookCache.problem` of a key never stored
 EXECUTED = "executed.ipynb"
 
 Warn = Callable[[str], None]
@@ -49,6 +51,37 @@ def _read_entry(folder: Path, key: str) -> dict[str, Any]:
     return entry
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What an entry's record says: its key, its inputs, when it was stored."""
+
+    key: str
+    inputs: dict[str, Any]
+    stored: float  # the record's modification time (seconds since the epoch)
+
+
+def _recorded_entry(folder: Path) -> Recorded | None:
+    """An entry's record if it reads as one (temp and dead folders, foreign files, broken
+    JSON, inputs that do not hash to the folder's name: None)."""
+    if folder.name.startswith(".") or not folder.is_dir():
+        return None
+    record = folder / ENTRY_FILE
+    try:
+        entry = json.loads(record.read_text(encoding="utf-8"))
+        stored = record.stat().st_mtime
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    inputs = entry.get("inputs") if isinstance(entry, dict) else None
+    if not isinstance(inputs, dict) or not isinstance(inputs.get("notebook"), str):
+        return None
+    try:
+        if value_sha256(inputs) != folder.name:
+            return None
+    except (TypeError, ValueError):
+        return None
+    return Recorded(folder.name, inputs, stored)
+
+
 def _executed_is_notebook(path: Path) -> None:
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -58,13 +91,30 @@ def _executed_is_notebook(path: Path) -> None:
         raise CacheEntryError(f"{EXECUTED} is not a notebook")
 
 
+def _check(folder: Path, key: str) -> None:
+    _read_entry(folder, key)
+    _executed_is_notebook(folder / EXECUTED)
+
+
 class NotebookCache:
     """Executed notebooks by key: `<dir>/notebooks/<key>/{executed.ipynb, entry.json}`."""
 
     def __init__(self, directory: Path, warn: Warn | None = None):
         self.dir = directory / "notebooks"
-        self.index = directory / "last-inputs"
         self.warn = warn or (lambda text: None)
+        self._recorded: dict[str, list[Recorded]] | None = None  # `recorded()`, read once
+
+    def problem(self, key: str) -> str | None:
+        """Why the entry under `key` cannot be used ("there is no entry" when absent), or
+        None when it can; changes nothing (a dry run's check)."""
+        folder = self.dir / key
+        if not folder.exists():
+            return MISSING
+        try:
+            _check(folder, key)
+        except CacheEntryError as exc:
+            return str(exc)
+        return None
 
     def get(self, key: str, what: str = "") -> Path | None:
         """The entry's executed notebook, or None (a damaged entry is discarded)."""
@@ -72,14 +122,14 @@ class NotebookCache:
         if not folder.exists():
             return None
         try:
-            _read_entry(folder, key)
-            _executed_is_notebook(folder / EXECUTED)
+            _check(folder, key)
         except CacheEntryError as exc:
             self.discard(folder, f"cache entry {key[:12]}{f' ({what})' if what else ''}", exc)
             return None
         return folder / EXECUTED
 
     def discard(self, folder: Path, what: str, why: Exception) -> None:
+        self._recorded = None  # a discarded entry is no longer one to compare with
         self.warn(f"{what} in {folder.parent} is damaged: {why}; discarded, it will be rebuilt")
         # Renamed away first: a concurrent reader sees the whole entry or none.
         dead = folder.parent / f".tmp-{os.getpid()}-dead-{folder.name}"
@@ -105,23 +155,30 @@ class NotebookCache:
                 os.replace(tmp, final)  # atomic: a reader sees no entry or a whole one
             except OSError:  # another writer stored the same key first: theirs is identical
                 remove_tree(tmp)
-        self._remember(name, inputs)
+        self._recorded = None
         return final / EXECUTED
 
-    def _remember(self, name: str, inputs: dict[str, Any]) -> None:
-        text = json.dumps(inputs, sort_keys=True, ensure_ascii=False)
-        atomic_write(self.index / f"{name}.json", text)
-
-    def last_inputs(self, name: str) -> dict[str, Any] | None:
-        try:
-            value = json.loads((self.index / f"{name}.json").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            return None
-        return value if isinstance(value, dict) else None
+    def recorded(self, name: str) -> list[Recorded]:
+        """The entries of notebook `name`, from their records alone (what `--explain`
+        compares with): no file is hashed, so it is cheap. A record that cannot be read,
+        is not an entry record, or whose inputs do not hash to its folder's name is left
+        out; nothing here is reused (only `get` hands out an entry, after checking it)."""
+        if self._recorded is None:
+            found: dict[str, list[Recorded]] = {}
+            for folder in sorted(self.dir.iterdir()) if self.dir.is_dir() else []:
+                entry = _recorded_entry(folder)
+                if entry is not None:
+                    found.setdefault(str(entry.inputs["notebook"]), []).append(entry)
+            self._recorded = found
+        return list(self._recorded.get(name, []))
 
     def sweep(self) -> None:
-        """Remove temp folders left by interrupted writes (never reused: not named by key)."""
+        """Remove temp folders left by interrupted writes (never reused: not named by key),
+        and the index of last inputs older versions kept (`--explain` reads the entries)."""
         sweep_dead(self.dir, ".tmp-")
+        obsolete = self.dir.parent / "last-inputs"
+        if obsolete.is_dir():
+            remove_tree(obsolete)
 
 
 class ValidatedMarkers:
@@ -131,9 +188,10 @@ class ValidatedMarkers:
     digest of it; a marker that fails its digest is discarded and validation runs again.
     """
 
-    def __init__(self, directory: Path, warn: Warn | None = None):
+    def __init__(self, directory: Path, warn: Warn | None = None, *, read_only: bool = False):
         self.dir = directory / "validated"
         self.warn = warn or (lambda text: None)
+        self.read_only = read_only  # a dry run: trust nothing damaged, change nothing
 
     @staticmethod
     def key(fingerprint: str, code: str) -> str:
@@ -150,6 +208,9 @@ class ValidatedMarkers:
             if marker.get("key") != key or marker.get("sha256") != value_sha256(marker["found"]):
                 raise ValueError("its content does not match its digest")
         except (OSError, UnicodeDecodeError, ValueError) as exc:
+            if self.read_only:
+                self.warn(f"the data-validated marker {path} is damaged ({exc}); not used")
+                return None
             self.warn(
                 f"the data-validated marker {path} is damaged ({exc}); discarded, the data "
                 "is validated again"
@@ -159,6 +220,8 @@ class ValidatedMarkers:
         return marker["found"]
 
     def put(self, key: str, found: dict[str, Any]) -> None:
+        if self.read_only:
+            return
         record = {"key": key, "found": found, "sha256": value_sha256(found)}
         atomic_write(self.dir / f"{key}.json", json.dumps(record, sort_keys=True) + "\n")
 

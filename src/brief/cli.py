@@ -285,7 +285,12 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="assembly engine (auto: Quarto when on PATH)",
             ),
             click.option("--jobs", type=int, help="notebooks executed at once (default: cores)"),
-            click.option("--explain", is_flag=True, help="say why each notebook runs or is reused"),
+            click.option(
+                "--explain",
+                is_flag=True,
+                help="say why each notebook runs (what differs from its closest cache entry) "
+                "or is reused",
+            ),
             click.option(
                 "--executor",
                 default="local",
@@ -309,7 +314,9 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="several parameter sets (a YAML list) into separate drafts",
 )
 @click.option(
-    "--dry-run", is_flag=True, help="with --explain: say what would run and why, execute nothing"
+    "--dry-run",
+    is_flag=True,
+    help="with --explain: say what would run and why; execute and write nothing",
 )
 def render(**o: Any) -> None:
     """Render a draft into output/drafts/EDITION/ (rebuilt freely, never official).

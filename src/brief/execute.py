@@ -165,12 +165,19 @@ def _in_project_terms(problems: list[Any], project: Project, snapshot_dir: Path)
 
 
 def prepare_data(
-    project: Project, run_root: Path, code: str, say: Callable[[str], None], warn: Warn
+    project: Project,
+    run_root: Path,
+    code: str,
+    say: Callable[[str], None],
+    warn: Warn,
+    *,
+    remember: bool = True,
 ) -> DataState:
-    """Snapshot the inputs, checksum the copies, validate once per (data, subject code)."""
+    """Snapshot the inputs, checksum the copies, validate once per (data, subject code);
+    `remember=False` (a dry run) leaves the validated markers as they are."""
     data_dir, notebooks_dir = snapshot(project, run_root)
     checksums = files_sha256(run_root, project_files(data_dir))  # named as in the project
-    markers = ValidatedMarkers(project.cache_dir, warn)
+    markers = ValidatedMarkers(project.cache_dir, warn, read_only=not remember)
     # Keyed by the snapshot's checksums: the subject's fingerprint of the same bytes is
     # computed only when kernels are told it (importing the subject costs a no-op render).
     key = markers.key(value_sha256(checksums), code)
@@ -250,25 +257,72 @@ def plan_jobs(
     return jobs
 
 
-def explain_change(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
-    """Why a notebook must run again, in words, from its previous inputs."""
-    if old is None:
-        return "first execution of this notebook"
-    reasons = []
-    if old.get("source") != new["source"]:
-        reasons.append("notebook source changed")
-    for name in sorted(set(old.get("params", {})) | set(new["params"])):
-        before, after = old.get("params", {}).get(name), new["params"].get(name)
+def _shown(value: Any) -> str:
+    if value is None:
+        return "unset"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+INPUT_WORDS = {
+    "notebook": "notebook name changed",
+    "source": "notebook source changed",
+    "code": "analysis code changed",
+    "lock": "dependency lock changed",
+    "runtime": "Python or kernel changed",
+}
+
+
+def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Each input in which a cache entry's inputs `old` differ from `new`, in words: one
+    item per parameter, per data file and per other input."""
+    found = []
+    for key in ("notebook", "source"):
+        if old.get(key) != new.get(key):
+            found.append(INPUT_WORDS[key])
+    old_params, new_params = _mapping(old.get("params")), _mapping(new.get("params"))
+    for name in sorted(set(old_params) | set(new_params)):
+        before, after = old_params.get(name), new_params.get(name)
         if before != after:
-            reasons.append(f"parameter {name} changed ({before} → {after})")
-    old_data, new_data = old.get("data", {}), new.get("data", {})
+            found.append(f"parameter {name}: {_shown(before)} → {_shown(after)}")
+    old_data, new_data = _mapping(old.get("data")), _mapping(new.get("data"))
     for path in sorted(set(old_data) | set(new_data)):
-        if old_data.get(path) != new_data.get(path):
-            reasons.append(f"data file {path} changed")
-    labels = {"code": "analysis code changed", "lock": "dependency lock changed"}
-    labels["runtime"] = "Python or kernel changed"
-    reasons += [text for key, text in labels.items() if old.get(key) != new.get(key)]
-    return "; ".join(reasons) or "inputs changed"
+        if path not in old_data:
+            found.append(f"data file {path} added")
+        elif path not in new_data:
+            found.append(f"data file {path} removed")
+        elif old_data[path] != new_data[path]:
+            found.append(f"data file {path} changed")
+    for key in ("code", "lock", "runtime"):
+        if old.get(key) != new.get(key):
+            found.append(INPUT_WORDS[key])
+    known = {*INPUT_WORDS, "params", "data"}
+    found += [
+        f"input {k} changed"
+        for k in sorted((set(old) | set(new)) - known)
+        if old.get(k) != new.get(k)
+    ]
+    return found
+
+
+def explain_miss(entries: list[Any], inputs: dict[str, Any]) -> str:
+    """Why a notebook has no cache entry for `inputs`, from the entries it does have (each
+    with `key`, `inputs` and `stored`): what differs from the closest one (fewest differing
+    inputs, then the newest, then by key)."""
+    if not entries:
+        return "no cache entry for this notebook"
+    ranked = sorted(
+        ((differences(e.inputs, inputs), e) for e in entries),
+        key=lambda pair: (len(pair[0]), -pair[1].stored, pair[1].key),
+    )
+    found, closest = ranked[0]
+    which = f"the closest of its {len(entries)} cache entries" if len(entries) > 1 else ""
+    listed = "; ".join(found) or "inputs changed"
+    return f"{listed}, compared with {which or 'its only cache entry'} ({closest.key[:12]})"
 
 
 # --- executed notebooks -----------------------------------------------------------------
@@ -394,8 +448,11 @@ def run_notebooks(
     scheduler: str | None = None,
     progress: Any,
     after_spawn: Callable[[], None] = lambda: None,
+    editions: dict[str, list[str]] | None = None,
 ) -> int:
     """Execute the jobs, store each result in the cache as it arrives; kernel starts.
+    `editions` names, per job key, the editions that need it (every progress line about a
+    notebook says which edition it is for).
 
     Raises NotebookFailed for the first notebook that fails (the executed notebook is
     written to its target for debugging), after stopping the others.
@@ -420,8 +477,17 @@ def run_notebooks(
         for job, _target in todo
     }
     targets = {job.key: (job, target) for job, target in todo}
+    owners = editions or {}
+
+    def named(job: Job) -> str:
+        return f"{for_editions(owners.get(job.key, []))}{job.name}"
+
     count = min(workers, total)
-    progress.line(f"executing {total} notebook(s) with {count} worker(s) ({executor})")
+    shared = len({e for job, _t in todo for e in owners.get(job.key, [])})
+    of = f" for {shared} edition(s)" if shared else ""
+    progress.line(f"executing {total} notebook(s){of} with {count} worker(s) ({executor})")
+    # Workers start their kernels now (the slowest seconds of a cold render): say so.
+    progress.line(f"  starting {count} kernel(s); each notebook is listed when it has run")
     runner = make_executor(
         executor,
         workers=count,
@@ -443,10 +509,10 @@ def run_notebooks(
         )
         cache.put(planned.inputs, job.name, text)
         finished += 1
-        progress.step(f"  [{finished}/{total}] {job.name} executed in {result.seconds:.1f}s")
+        progress.step(f"  [{finished}/{total}] {named(job)} executed in {result.seconds:.1f}s")
 
     def on_wait(running: list[Job], seconds: float) -> None:
-        names = ", ".join(sorted(j.name for j in running))
+        names = "; ".join(sorted(named(j) for j in running))
         progress.line(f"  still executing after {seconds:.0f}s: {names}")
 
     try:
@@ -458,6 +524,15 @@ def run_notebooks(
         runner.close()
     progress.line(f"{total} notebook(s) executed in {runner.kernel_starts} kernel(s)")
     return runner.kernel_starts
+
+
+def for_editions(names: list[str], shown: int = 3) -> str:
+    """ "2024-07-01: " or "a, b, c and 2 more: " (the editions a notebook is executed for)."""
+    if not names:
+        return ""
+    listed = ", ".join(names[:shown])
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{listed}{more}: "
 
 
 def state_problem(exc: OSError, state_dir: Path) -> Exception | None:

@@ -21,11 +21,11 @@ from typing import Any
 import yaml
 
 from brief import protocol
-from brief.cache import NotebookCache
+from brief.cache import MISSING, NotebookCache
 from brief.editions import publishing as publish
 from brief.editions import release
 from brief.execute import DataProblems as DataProblems  # where callers expect it
-from brief.execute import DataState, NotebookJob, explain_change, prepare_data
+from brief.execute import DataState, NotebookJob, explain_miss, prepare_data
 from brief.fsutil import KEEP_MARKER, owned_tempdir, remove_tree, sweep_dead
 from brief.hashing import file_sha256, files_sha256, tree_sha256, value_sha256
 from brief.notebooks import notebook_source_digest
@@ -179,11 +179,17 @@ class Renderer:
 
     # --- planning -----------------------------------------------------------------------
 
-    def plan(self, requests: list[EditionRequest]) -> list[EditionPlan]:
+    def plan(self, requests: list[EditionRequest], *, remember: bool = True) -> list[EditionPlan]:
         from brief.engines import choose_engine
         from brief.execute import declared_parameters, plan_jobs
 
-        data = self.data_state()
+        if remember:
+            data = self.data_state()
+        else:  # a dry run: the same snapshot and validation, but no marker recorded
+            self.run_root = owned_tempdir(self.project.build_root, RUN_PREFIX)
+            say, warn = self.progress.line, self.progress.warn
+            code = self.subject_code()
+            data = prepare_data(self.project, self.run_root, code, say, warn, remember=False)
         model = self.project.subject("params")
         engine = choose_engine(self.engine_request)
         self.engine = engine
@@ -239,28 +245,49 @@ class Renderer:
         return plans
 
     def dry_run(self, requests: list[EditionRequest]) -> None:
-        """`--explain --dry-run`: what a render would do and why, executing nothing."""
+        """`--explain --dry-run`: what a render would do and why, executing nothing and
+        changing nothing (no kernel, no cache entry or marker written or discarded)."""
         from brief.editions.catalogue import Catalogue
 
         self.catalogue = Catalogue(self.output_dir, self.project.date_key)
-        for plan in self.plan(requests):
+        try:
+            plans = self.plan(requests, remember=False)
+        finally:
+            if getattr(self, "run_root", None) is not None:
+                remove_tree(self.run_root)
+        first: dict[str, str] = {}  # key -> the edition that would execute it
+        counts = {"execute": 0, "reuse": 0}
+        for plan in plans:
             if plan.up_to_date:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
                 continue
             for job in plan.jobs:
-                if self.cache.get(job.key, job.name) is not None:
-                    why = "reused (cache hit)"
+                problem = self.cache.problem(job.key)
+                if problem is None:
+                    why, counts["reuse"] = "reused (cache hit)", counts["reuse"] + 1
+                elif job.key in first:
+                    why = f"shared with edition {first[job.key]} of this matrix (executed once)"
+                elif problem != MISSING:
+                    why = f"would execute: its cache entry {job.key[:12]} is damaged ({problem})"
                 else:
-                    why = "would execute: " + explain_change(
-                        self.cache.last_inputs(job.name), job.inputs
+                    why = "would execute: " + explain_miss(
+                        self.cache.recorded(job.name), job.inputs
                     )
+                if problem is not None and job.key not in first:
+                    first[job.key] = plan.name
+                    counts["execute"] += 1
                 self.progress.line(f"{plan.name}: {job.name}: {why}")
+        self.progress.line(
+            f"dry run: {counts['execute']} notebook(s) would execute, {counts['reuse']} "
+            "reused; nothing was executed or written"
+        )
 
     # --- execution ----------------------------------------------------------------------
 
     def execute(self, plans: list[EditionPlan], build_dirs: dict[str, Path]) -> None:
         """Reuse cached notebooks; run the rest once each, in parallel."""
         todo: dict[str, tuple[NotebookJob, Path]] = {}
+        editions: dict[str, list[str]] = {}  # key -> the editions that need it
         for plan in plans:
             if plan.up_to_date:
                 continue
@@ -270,11 +297,16 @@ class Renderer:
                     plan.executed[job.name] = cached
                     self._explain(plan, job, "reused (cache hit)")
                 elif job.key not in todo:
-                    why = explain_change(self.cache.last_inputs(job.name), job.inputs)
-                    self._explain(plan, job, f"execute: {why}")
+                    if self.explain:  # (reads the cache's records: only when asked)
+                        why = explain_miss(self.cache.recorded(job.name), job.inputs)
+                        self._explain(plan, job, f"execute: {why}")
                     todo[job.key] = (job, build_dirs[plan.name] / "notebooks" / job.name)
+                    editions[job.key] = [plan.name]
                 else:
-                    self._explain(plan, job, "shared with another edition of this matrix")
+                    first = editions[job.key][0]
+                    editions[job.key].append(plan.name)
+                    why = f"shared with edition {first} of this matrix (executed once)"
+                    self._explain(plan, job, why)
             mine = [j.name for j in plan.jobs if j.key in todo]
             if mine and not self.explain:  # progress names the edition and its notebooks (E)
                 self.progress.line(f"{plan.name}: {len(mine)} to execute: {', '.join(mine)}")
@@ -282,7 +314,7 @@ class Renderer:
             self.progress.line("notebooks: nothing to execute, every notebook is cached")
             self.after_spawn()
         else:
-            self._run(list(todo.values()))
+            self._run(list(todo.values()), editions)
         for plan in plans:
             for job in plan.jobs:
                 if job.name not in plan.executed and not plan.up_to_date:
@@ -292,7 +324,9 @@ class Renderer:
         if self.explain:
             self.progress.line(f"{plan.name}: {job.name}: {text}")
 
-    def _run(self, todo: list[tuple[NotebookJob, Path]]) -> None:
+    def _run(
+        self, todo: list[tuple[NotebookJob, Path]], editions: dict[str, list[str]] | None = None
+    ) -> None:
         from brief.execute import run_notebooks
 
         self.kernel_starts += run_notebooks(
@@ -305,6 +339,7 @@ class Renderer:
             scheduler=self.scheduler,
             progress=self.progress,
             after_spawn=self.after_spawn,
+            editions=editions,
         )
 
     def after_spawn(self) -> None:

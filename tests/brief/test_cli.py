@@ -8,8 +8,10 @@ One module-scoped render warms the cache; each test works in its own copy of tha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -21,10 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from brief.hashing import value_sha256
 from tests.support.cli import (
     REPO,
     brief,
     draft_dir,
+    executed_notebooks,
     last_line,
     published_dir,
     tiny_project,
@@ -310,6 +314,149 @@ def test_explain_dry_run_executes_nothing_and_says_why(tiny):
     assert "would execute" in done.stderr and "data/values.csv" in done.stderr
     assert "executing" not in done.stderr and done.stdout == ""
     assert not draft_dir(tiny, NAME).exists()
+
+
+def state_bytes(project: Path) -> dict[str, bytes]:
+    """What a render keeps between runs (cache, markers, logs, records), not its scratch."""
+    state = project / ".brief"
+    return {k: v for k, v in tree_bytes(state).items() if not k.startswith("build/")}
+
+
+def line_of(stderr: str, text: str) -> str:
+    found = [line for line in stderr.splitlines() if text in line]
+    assert len(found) == 1, (text, stderr)
+    return found[0]
+
+
+def cache_records(project: Path) -> dict[str, dict]:
+    """Each cache entry's recorded inputs, by key."""
+    folder = project / ".brief" / "cache" / "notebooks"
+    return {
+        p.name: json.loads((p / "entry.json").read_text())["inputs"]
+        for p in sorted(folder.iterdir())
+        if not p.name.startswith(".")
+    }
+
+
+def key_of(project: Path, notebook: str, **params: str) -> str:
+    found = [
+        key
+        for key, inputs in cache_records(project).items()
+        if inputs["notebook"] == notebook and inputs["params"] == params
+    ]
+    assert len(found) == 1, (notebook, params, found)
+    return found[0]
+
+
+def test_explain_compares_with_the_closest_cache_entry_not_the_last_render(tiny):
+    # The last render of 01_count had another as_of; then a data row is edited. The miss
+    # is the data file's doing: the entry at the default as_of differs only in it.
+    ok(brief(tiny, "render", "-p", "as_of=2024-07-01"))
+    values = tiny / "data" / "values.csv"
+    values.write_text(values.read_text().replace("2.5", "3.5"))
+    closest = key_of(tiny, "01_count.ipynb", as_of=NAME)
+    before = state_bytes(tiny)
+    dry = brief(tiny, "render", "--explain", "--dry-run")
+    assert dry.returncode == 0 and "Traceback" not in dry.stderr, dry.stderr
+    count = line_of(dry.stderr, "01_count.ipynb: would execute: ")
+    assert "data file data/values.csv changed" in count, count
+    assert "parameter" not in count and "as_of" not in count, count
+    assert f"the closest of its 2 cache entries ({closest[:12]})" in count, count
+    colour = line_of(dry.stderr, "02_colour.ipynb: would execute: ")
+    assert "data file data/values.csv changed, compared with its only cache entry" in colour
+    assert "dry run: 2 notebook(s) would execute, 0 reused" in dry.stderr
+    # Nothing ran and nothing changed: no kernel, no cache entry, marker, log or draft.
+    assert "executing" not in dry.stderr and "kernel" not in dry.stderr
+    assert dry.stdout == ""
+    assert state_bytes(tiny) == before
+    assert list((tiny / ".brief" / "build").iterdir()) == []
+    assert not draft_dir(tiny, NAME).exists()
+    # The render says the same and runs what the dry run said it would.
+    done = brief(tiny, "render", "--explain")
+    ok(done)
+    count = line_of(done.stderr, "01_count.ipynb: execute: ")
+    assert "data file data/values.csv changed" in count and "parameter" not in count, count
+    assert executed_notebooks(done.stderr) == ["01_count.ipynb", "02_colour.ipynb"]
+    # A parameter set differing in as_of only says so, with both values.
+    other = brief(tiny, "render", "--explain", "--dry-run", "-p", "as_of=2024-08-01")
+    count = line_of(other.stderr, "01_count.ipynb: would execute: ")
+    assert count.split("would execute: ")[1].startswith(f"parameter as_of: {NAME} → 2024-08-01,")
+    assert "data file" not in count, count
+
+
+def test_explain_ignores_unreadable_or_forged_cache_records_and_never_reuses_them(tiny):
+    values = tiny / "data" / "values.csv"
+    values.write_text(values.read_text().replace("2.5", "3.5"))
+    entries = tiny / ".brief" / "cache" / "notebooks"
+    count_key = key_of(tiny, "01_count.ipynb", as_of=NAME)
+    colour_key = key_of(tiny, "02_colour.ipynb", colour="red")
+    records = cache_records(tiny)
+    count_inputs = records[count_key]
+    (entries / count_key / "entry.json").write_text("{ not json")  # 01's only entry, unreadable
+    # A forged record claiming exactly this render's inputs, under a key they do not hash to.
+    now = json.loads(json.dumps(count_inputs))
+    now["data"]["data/values.csv"] = hashlib.sha256(values.read_bytes()).hexdigest()
+    forged = entries / ("0" * 64)
+    shutil.copytree(entries / colour_key, forged)
+    (forged / "entry.json").write_text(json.dumps({"inputs": now, "files": {}}))
+    # An entry under this render's own key for 02_colour whose notebook fails its digest.
+    colour_now = json.loads(json.dumps(records[colour_key]))
+    colour_now["data"] = now["data"]
+    damaged = entries / value_sha256(colour_now)
+    shutil.copytree(entries / colour_key, damaged)
+    record = json.loads((damaged / "entry.json").read_text())
+    (damaged / "entry.json").write_text(json.dumps({**record, "inputs": colour_now}))
+    executed = damaged / "executed.ipynb"
+    executed.write_text(executed.read_text().replace("red", "green"))
+    (entries / ".tmp-1-junk").mkdir()
+    (entries / "stray-file").write_text("not an entry")
+    before = state_bytes(tiny)
+    dry = brief(tiny, "render", "--explain", "--dry-run")
+    assert dry.returncode == 0 and "Traceback" not in dry.stderr, dry.stderr
+    count = line_of(dry.stderr, "01_count.ipynb: would execute: ")
+    assert count.endswith("would execute: no cache entry for this notebook"), count
+    colour = line_of(dry.stderr, "02_colour.ipynb: would execute: ")
+    assert f"its cache entry {damaged.name[:12]} is damaged" in colour, colour
+    assert state_bytes(tiny) == before  # a dry run discards nothing either
+    done = brief(tiny, "render", "--explain")
+    draft = ok(done)
+    assert executed_notebooks(done.stderr) == ["01_count.ipynb", "02_colour.ipynb"]
+    assert "does not match its recorded sha256; discarded" in done.stderr
+    colour = line_of(done.stderr, "02_colour.ipynb: execute: ")
+    assert f"its only cache entry ({colour_key[:12]})" in colour, colour
+    assert "summing to 9" in (draft / "brief.html").read_text()
+
+
+def test_progress_names_the_editions_of_each_notebook_and_the_kernel_start(tiny, tmp_path):
+    matrix = tmp_path / "matrix.yaml"
+    matrix.write_text("- {as_of: 2024-07-01, colour: blue}\n- {as_of: 2024-08-01, colour: blue}\n")
+    done = brief(
+        tiny, "render", "--matrix", str(matrix), "--jobs", "1", env={"BRIEF_HEARTBEAT": "0.2"}
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    first, second = "2024-07-01_colour-blue", "2024-08-01_colour-blue"
+    results = [
+        line.split("] ", 2)[2].rsplit(" executed in", 1)[0]
+        for line in lines
+        if re.search(r"\[\d/3\] .* executed in", line)
+    ]
+    assert sorted(results) == sorted(
+        [
+            f"{first}, {second}: 02_colour.ipynb",
+            f"{first}: 01_count.ipynb",
+            f"{second}: 01_count.ipynb",
+        ]
+    )
+    starting = next(i for i, line in enumerate(lines) if "starting 1 kernel(s)" in line)
+    assert starting < next(i for i, line in enumerate(lines) if re.search(r"\[1/3\] ", line))
+    waiting = [
+        line.split("still executing after ", 1)[1] for line in lines if "still executing" in line
+    ]
+    assert waiting, done.stderr  # the kernel takes longer than a 0.2 s heartbeat to start
+    for line in waiting:
+        for item in line.split(": ", 1)[1].split("; "):
+            assert item.rsplit(": ", 1)[0] in (first, second, f"{first}, {second}"), line
 
 
 # --------------------------------------------------------------------------- messages

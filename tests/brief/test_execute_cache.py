@@ -285,3 +285,44 @@ def test_an_ascii_locale_renders_the_same_bytes(tiny, clean):
     done = render(tiny, env=env)
     assert done.returncode == 0, done.stderr
     same_as_clean(Path(last_line(done.stdout)), clean)
+
+
+# ------------------------------------------------------------------- --explain's comparison
+
+
+def test_explain_names_what_differs_from_the_closest_entry_newest_first_on_a_tie():
+    from brief.cache import Recorded
+    from brief.execute import explain_miss
+
+    base = {
+        "notebook": "01.ipynb",
+        "source": "s",
+        "params": {"as_of": "2025-04-08", "colour": "red"},
+        "data": {"data/events.csv": "a", "data/trade.csv": "t"},
+        "code": "c",
+        "lock": "l",
+        "runtime": "3.11 linux",
+    }
+    now = {**base, "params": {"as_of": "2026-01-25", "colour": "red"}}
+    now["data"] = {"data/events.csv": "b", "data/trade.csv": "t"}
+    older_as_of = Recorded("a" * 64, {**base, "data": now["data"]}, stored=100.0)
+    newer_data = Recorded("b" * 64, {**now, "data": base["data"]}, stored=200.0)
+    far = Recorded("c" * 64, {**base, "lock": "m", "code": "d"}, stored=300.0)
+    said = explain_miss([far, older_as_of, newer_data], now)  # two equally close: the newer
+    assert said == (
+        "data file data/events.csv changed, compared with the closest of its 3 cache entries "
+        "(bbbbbbbbbbbb)"
+    )
+    said = explain_miss([far, older_as_of], now)  # one differing input beats four
+    assert said.startswith("parameter as_of: 2025-04-08 → 2026-01-25, compared with the closest")
+    said = explain_miss([far], now)
+    assert said == (
+        "parameter as_of: 2025-04-08 → 2026-01-25; data file data/events.csv changed; "
+        "analysis code changed; dependency lock changed, compared with its only cache entry "
+        "(cccccccccccc)"
+    )
+    assert explain_miss([], now) == "no cache entry for this notebook"
+    added = {**now, "data": {**now["data"], "data/new.csv": "n"}, "params": {"as_of": None}}
+    said = explain_miss([Recorded("d" * 64, now, stored=1.0)], added)
+    assert said.startswith("parameter as_of: 2026-01-25 → unset; parameter colour: red → unset;")
+    assert "data file data/new.csv added," in said

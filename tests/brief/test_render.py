@@ -108,7 +108,7 @@ def test_a_changed_parameter_reruns_only_the_notebooks_that_declare_it(tiny):
     done = render(tiny, "-p", "colour=blue")
     assert done.returncode == 0, done.stderr
     assert executed_notebooks(done.stderr) == ["02_colour.ipynb"]
-    assert "parameter colour changed (red → blue)" in done.stderr
+    assert "parameter colour: red → blue" in done.stderr
     assert Path(last_line(done.stdout)).name == "2025-03-01_colour-blue"
 
 
