@@ -156,10 +156,6 @@ def read_params(path: Path) -> Given:
     return Given(dict(data), {k: f"{path}:{lines.get(k, 1)}" for k in data})
 
 
-def read_params_file(path: Path) -> dict[str, Any]:
-    return read_params(path).values
-
-
 @dataclass(frozen=True)
 class MatrixEntry:
     given: Given

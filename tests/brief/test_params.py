@@ -14,7 +14,6 @@ from brief.params import (
     edition_name,
     parse_assignments,
     read_params,
-    read_params_file,
     resolve,
 )
 
@@ -76,21 +75,21 @@ def test_assignments_need_an_equals_sign():
 def test_params_files_must_be_readable_yaml_mappings(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("as_of: 2025-04-08\ncompare_with: Russia\n")
-    assert read_params_file(good) == {"as_of": dt.date(2025, 4, 8), "compare_with": "Russia"}
+    assert read_params(good).values == {"as_of": dt.date(2025, 4, 8), "compare_with": "Russia"}
     bad = tmp_path / "bad.yaml"
     bad.write_text("as_of: [2025\n")
     with pytest.raises(ParamError, match=r"bad\.yaml:2: not valid YAML"):
-        read_params_file(bad)
+        read_params(bad)
     listed = tmp_path / "list.yaml"
     listed.write_text("- as_of\n")
     with pytest.raises(ParamError, match="must be a mapping"):
-        read_params_file(listed)
+        read_params(listed)
     with pytest.raises(ParamError, match="no such file"):
-        read_params_file(tmp_path / "missing.yaml")
+        read_params(tmp_path / "missing.yaml")
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ParamError, match="cannot be read"):
-        read_params_file(binary)
+        read_params(binary)
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc", "a/b", "a\\b", "..", ".hidden", "latest", ""])

@@ -198,17 +198,6 @@ def kernel_pid(km: Any) -> int | None:
     return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
-def running_cell(nb_text: str | None) -> int | None:
-    """The 0-based index (in the executed notebook) of the cell papermill marked running."""
-    if not nb_text:
-        return None
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        for index, cell in enumerate(json.loads(nb_text)["cells"]):
-            if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
-                return index
-    return None
-
-
 def run_notebook(job: Job) -> Result:
     """Execute one notebook in this worker's kernel; the outcome as plain data."""
     import nbformat

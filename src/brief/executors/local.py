@@ -151,7 +151,6 @@ class LocalExecutor:
         )
         self.kernel_starts = 0
         self.kernel_pids: set[int] = set()
-        self.worker_pids: set[int] = set()
         # Spawn every worker now, so that their start (and kernel warm-up) overlaps the
         # renderer's own work instead of waiting for the first notebook.
         self._pings = [self.pool.submit(_ping) for _ in range(max(1, workers))]
