@@ -461,6 +461,7 @@ class Renderer:
             "brief-built": manifest.built[:10],
             "brief-word-as-of": words["as-of"],
             "brief-word-built": words["built"],
+            **twin_metadata(self.project, plan),
         }
         self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
         done = assemble(
@@ -657,3 +658,34 @@ def colophon_markdown(manifest: dict[str, Any], lang: str = "en") -> str:
     shown = ", ".join(f"{_md(k)} {_md(v)}" for k, v in manifest["versions"].items())
     lines += ["", w["software"].format(shown=shown), ""]
     return "\n".join(lines)
+
+
+def twin_metadata(project: Project, plan: EditionPlan) -> dict[str, str]:
+    """The edition line's link to the twin: the same edition in the parameter model's other
+    language, at `../<twin>/` (an official edition's twin is official beside it, a draft's
+    is the draft beside it). The twin's name comes from the parameters as every edition's
+    does, so the link is known before the twin exists and an edition's bytes never depend
+    on which other editions are on disk. No link ({}) for an edition named by --edition (its
+    twin's name is not derivable) or when the model lists no single other language."""
+    from brief.editions.manifest import split_revision
+    from brief.engines.languages import language_choices, language_name, twin_language
+
+    param = project.config.get("language_param")
+    if not param or plan.lang is None:
+        return {}
+    lang, default = plan.lang
+    twin = twin_language(lang, language_choices(project.subject("params"), param))
+    base, _ = split_revision(plan.name)
+    if twin is None or base != edition_name(plan.resolved, project.date_key):
+        return {}
+    values = {**plan.resolved.values, param: twin}
+    defaults = plan.resolved.defaults - {param} | ({param} if twin == default else set())
+    name = edition_name(Resolved(values, frozenset(defaults)), project.date_key)
+    stem = project.document.stem  # each language's page keeps the default document's name
+    return {
+        "brief-twin": name,
+        "brief-twin-html": f"../{name}/{stem}.html",
+        "brief-twin-pdf": f"../{name}/{stem}.pdf",
+        "brief-twin-lang": twin,
+        "brief-twin-name": language_name(twin),
+    }

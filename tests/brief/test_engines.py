@@ -340,8 +340,52 @@ def test_html_never_shows_facts_or_option_lines(page):
 
 
 def test_builtin_html_has_exactly_one_script_per_chart_plus_the_bundle(page):
-    """The built-in page's scripts: the Vega bundle and one vegaEmbed call per chart."""
-    assert len(page.scripts) == 1 + CHARTS
+    """The built-in page's scripts: the Vega bundle, the wait for the page's fonts, and one
+    vegaEmbed call per chart."""
+    assert len(page.scripts) == 2 + CHARTS
+    wait = next(s for s in page.scripts if "document.fonts" in s)
+    assert "window.vegaEmbed = function" in wait and "face.load()" in wait
+
+
+def test_the_edition_line_links_to_the_twin_in_both_formats(tmp_path):
+    """The renderer's brief-twin-* metadata becomes a link on the edition line: to the
+    twin's page from the HTML (and a rel=alternate in its head), to its PDF from the PDF,
+    the path intact (pandoc escapes `_` for Typst markup; the template takes it back)."""
+    twin = {
+        "brief-edition": "Edition 2025-01-02",
+        "brief-twin-html": "../2025-01-02_lang-ko/brief.html",
+        "brief-twin-pdf": "../2025-01-02_lang-ko/brief.pdf",
+        "brief-twin-lang": "ko",
+        "brief-twin-name": "한국어",
+    }
+    done = assemble(
+        make_build(tmp_path / "b"),
+        engine="builtin",
+        metadata={**META, **twin},
+        timestamp=WHEN,
+        fonts_dir=FONTS,
+    )
+    html_text = done.outputs["html"].read_text(encoding="utf-8")
+    line = re.search(r'<p class="brief-edition-line">(.*?)</p>', html_text, flags=re.S).group(1)
+    assert (
+        '<a class="brief-twin" href="../2025-01-02_lang-ko/brief.html" hreflang="ko" '
+        'lang="ko">한국어</a>'
+    ) in line
+    assert (
+        '<link rel="alternate" hreflang="ko" href="../2025-01-02_lang-ko/brief.html">'
+        in (html_text.split("</head>")[0])
+    )
+    reader = PdfReader(done.outputs["pdf"])
+    uris = [
+        a.get_object()["/A"].get("/URI")
+        for a in reader.pages[0].get("/Annots") or []
+        if "/A" in a.get_object()
+    ]
+    assert "../2025-01-02_lang-ko/brief.pdf" in uris
+    assert "한국어" in reader.pages[0].extract_text()
+    # Without the metadata (a name given by --edition), no link.
+    plain = build(tmp_path / "plain")
+    assert "brief-twin" not in plain.outputs["html"].read_text(encoding="utf-8")
 
 
 def test_html_hostile_text_stays_text(any_built):

@@ -234,6 +234,85 @@ def test_chromium_draws_every_chart_in_korean_with_the_embedded_font(twins, tmp_
     assert result.page_requests == []  # the font is inside the page, offline
 
 
+LAYOUT = """
+<script>
+window.addEventListener("load", function () {
+  document.fonts.ready.then(function () {
+    setTimeout(function () {
+      function box(el) { return el.getBoundingClientRect(); }
+      function meets(a, b) {
+        return Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+      }
+      var clipped = [], overlaps = [], charts = 0;
+      document.querySelectorAll(".vega-chart svg").forEach(function (svg) {
+        charts += 1;
+        var frame = box(svg);
+        svg.querySelectorAll("text").forEach(function (t) {
+          var r = box(t);
+          if (t.textContent.trim() && (r.left < frame.left - 1 || r.right > frame.right + 1)) {
+            clipped.push(t.textContent);
+          }
+        });
+        svg.querySelectorAll(".role-legend").forEach(function (legend) {
+          var symbols = Array.from(legend.querySelectorAll(".role-legend-symbol path"));
+          legend.querySelectorAll(".role-legend-label text").forEach(function (label) {
+            symbols.forEach(function (symbol) {
+              if (meets(box(label), box(symbol))) { overlaps.push(label.textContent); }
+            });
+          });
+        });
+      });
+      document.getElementById("brief-layout").textContent = JSON.stringify({
+        charts: charts, clipped: clipped, overlaps: overlaps
+      });
+    }, 800);
+  });
+});
+</script>
+"""
+
+
+@pytest.mark.parametrize("which", ["english", "korean"])
+def test_chromium_draws_no_chart_text_clipped_or_over_a_legend_symbol(twins, which, tmp_path):
+    """Lane names, titles, axis and legend labels lie inside their chart, and no legend
+    label runs into the next entry's symbol, in either language (label widths are measured
+    in the font they are drawn in)."""
+    page = (getattr(twins, which) / "brief.html").read_text(encoding="utf-8")
+    head, found, tail = page.rpartition("</body>")
+    assert found
+    probe_page = tmp_path / "layout.html"
+    probe_page.write_text(
+        head + '<pre id="brief-layout"></pre>' + LAYOUT + "</body>" + tail, encoding="utf-8"
+    )
+    result = browser.load(probe_page, budget_ms=20000)
+    measured = re.search(r'<pre id="brief-layout">(.*?)</pre>', result.dom, flags=re.S)
+    assert measured and measured.group(1).strip(), result.console[-5:]
+    seen = json.loads(html.unescape(measured.group(1)))
+    assert seen["charts"] >= 6, seen
+    assert seen["clipped"] == [], seen
+    assert seen["overlaps"] == [], seen
+
+
+def test_each_edition_links_to_its_twin(twins):
+    """The edition line links the twin's page by its name (derived from the parameters),
+    beside this one: ../<twin>/brief.html from the page, ../<twin>/brief.pdf from the PDF."""
+    from pypdf import PdfReader
+
+    korean = f"{twins.as_of}_lang-ko"
+    for folder, twin, lang, name in (
+        (twins.english, korean, "ko", "한국어"),
+        (twins.korean, twins.as_of, "en", "English"),
+    ):
+        page = (folder / "brief.html").read_text(encoding="utf-8")
+        line = re.search(r'<p class="brief-edition-line">(.*?)</p>', page, flags=re.S).group(1)
+        link = f'<a class="brief-twin" href="../{twin}/brief.html" hreflang="{lang}" lang="{lang}">'
+        assert f"{link}{name}</a>" in line, line
+        first = PdfReader(folder / "brief.pdf").pages[0]
+        uris = [a.get_object().get("/A", {}).get("/URI") for a in first.get("/Annots") or []]
+        assert f"../{twin}/brief.pdf" in uris, uris
+
+
 # --- the archive pairs the twins; What changed stays within a language ---------------------
 
 

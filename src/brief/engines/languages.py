@@ -238,3 +238,37 @@ def document_for(document: Path, lang: str, default: str) -> Path:
             "(the analyst framing in that language, with the same section ids and embeds)"
         )
     return found
+
+
+# --- the twin: the same edition in the other language ------------------------------------
+
+
+def language_choices(model: Any, param: str) -> tuple[str, ...]:
+    """The values the parameter model allows for the language parameter (its `Literal`
+    choices, or an `Enum`'s values), in the model's order; empty when it does not list them."""
+    import enum
+    import typing
+
+    field_ = model.model_fields.get(param)
+    if field_ is None:
+        return ()
+    annotation = field_.annotation
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(str(member.value) for member in annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(str(choice) for choice in typing.get_args(annotation))
+    return ()
+
+
+def twin_language(lang: str, choices: tuple[str, ...]) -> str | None:
+    """The language of an edition's twin: the one other choice. None when the model lists
+    no other language, or several (which of them would be *the* twin is not said)."""
+    others = [choice for choice in choices if choice != lang]
+    return others[0] if lang in choices and len(others) == 1 else None
+
+
+def language_name(lang: str) -> str:
+    """A language's name in that language ("English", "한국어"), for the link to a twin;
+    the code itself for a language the machinery has no words for."""
+    base = lang.replace("_", "-").split("-")[0].lower()
+    return EDITION_WORDS.get(base, {}).get("name", lang)
