@@ -191,3 +191,103 @@ def test_unreadable_folders_are_warnings_never_editions(output):
     assert "broken" not in names and ".staging-1-x" not in names
     assert any("broken" in w for w in catalogue.warnings)
     assert any("missing" in w for w in catalogue.warnings)
+
+
+# --- editions in two languages ------------------------------------------------------------
+
+
+def _lang(lang: str) -> dict:
+    return {"inputs": {"language": {"param": "lang", "value": lang, "default": "en"}}}
+
+
+def _twin(out: Path, name: str, as_of: str, lang: str, **kwargs) -> Path:
+    return make_edition(
+        out,
+        name,
+        as_of=as_of,
+        params={"lang": lang},
+        defaults=["lang"] if lang == "en" else [],
+        extra_manifest=_lang(lang),
+        facts=facts(f"Bottom line ({lang})."),
+        **kwargs,
+    )
+
+
+def twin_lang(name: str) -> str:
+    return "ko" if name.endswith("_lang-ko") else "en"
+
+
+class Rows(HTMLParser):
+    """The archive's rows: for each `li.row`, the editions of its cards, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "li" and "row" in (a.get("class") or "").split():
+            self.rows.append([])
+        elif tag == "li" and "data-edition" in a:
+            self.rows[-1].append(a["data-edition"])
+
+
+def test_the_archive_sets_each_edition_beside_its_twin_in_the_other_language(tmp_path):
+    out = tmp_path / "output"
+    _twin(out, "2025-04-08_lang-ko", "2025-04-08", "ko")
+    _twin(out, "2025-04-08", "2025-04-08", "en")
+    _twin(out, "2026-01-25", "2026-01-25", "en")
+    _twin(out, "2026-01-25_lang-ko", "2026-01-25", "ko")
+    # A correction of the English edition published after its Korean twin.
+    _twin(out, "2026-01-25.r2", "2026-01-25", "en", erratum="A date was wrong.")
+    names = ["2025-04-08_lang-ko", "2025-04-08", "2026-01-25", "2026-01-25_lang-ko"]
+    write_official(out, [*names, "2026-01-25.r2"])
+    page = write_archive(out)
+    rows = Rows()
+    rows.feed(page.read_text(encoding="utf-8"))
+    # Newest first; one row per edition and its twin, the default language first, then the
+    # other, then a superseded revision, whatever order they were published in.
+    assert rows.rows == [
+        ["2026-01-25.r2", "2026-01-25_lang-ko", "2026-01-25"],
+        ["2025-04-08", "2025-04-08_lang-ko"],
+    ]
+    text = page.read_text(encoding="utf-8")
+    for name, twin in (
+        ("2025-04-08", "2025-04-08_lang-ko"),
+        ("2025-04-08_lang-ko", "2025-04-08"),
+        ("2026-01-25.r2", "2026-01-25_lang-ko"),
+        ("2026-01-25_lang-ko", "2026-01-25.r2"),  # the twin's latest revision stands for it
+    ):
+        card = text.split(f'data-edition="{name}"', 1)[1].split("</li>", 1)[0]
+        assert f'class="twin-html" hreflang="{twin_lang(twin)}" href="{twin}/brief.html"' in card
+    assert 'lang="ko"' in text and "한국어" in text
+
+
+def test_the_archive_embeds_the_projects_fallback_font_for_korean_text(tmp_path):
+    import shutil
+
+    from tests.support.cli import REPO
+
+    project = tmp_path / "project"
+    (project / "assets").mkdir(parents=True)
+    shutil.copy(REPO / "pyproject.toml", project / "pyproject.toml")
+    shutil.copytree(REPO / "assets" / "fonts", project / "assets" / "fonts")
+    out = project / "output"
+    _twin(out, "2026-01-25", "2026-01-25", "en")
+    _twin(out, "2026-01-25_lang-ko", "2026-01-25", "ko", title="북중 관계: 다시 찾아온 냉각")
+    write_official(out, ["2026-01-25", "2026-01-25_lang-ko"])
+    text = write_archive(out).read_text(encoding="utf-8")
+    head = text.split("</head>", 1)[0]
+    assert "font-src data:" in head and '<style id="brief-fallback-fonts">' in head
+    covered = set()
+    for part in re.search(r"unicode-range: ([^;]+);", head).group(1).split(","):
+        first, _, last = part.strip().removeprefix("U+").partition("-")
+        covered |= set(range(int(first, 16), int(last or first, 16) + 1))
+    assert {ord(char) for char in "북중관계한국어"} <= covered
+    assert 'rel="preload"' in head and "--brief-fallback" in head
+    assert "&#34;" not in head  # the page's CSS is written as CSS, not HTML-escaped
+    # Without a project around the output folder there is no font to cut: the page is plain.
+    bare = tmp_path / "bare"
+    _twin(bare, "2026-01-25_lang-ko", "2026-01-25", "ko")
+    write_official(bare, ["2026-01-25_lang-ko"])
+    assert "brief-fallback-fonts" not in write_archive(bare).read_text(encoding="utf-8")

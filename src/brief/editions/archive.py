@@ -1,10 +1,11 @@
 """The archive page `output/index.html` and `output/latest/`, from template files.
 
 One self-contained page (no external resource, no JavaScript, works opened from disk)
-listing the official editions, newest first; each card gives the edition's bottom line
-(facts.json `assessment.label`), its as-of date, what is new since its previous edition,
-whether it is a correction or superseded, and when it was published. `latest/` holds a
-redirect to the latest official edition and `EDITION` with its name (no symlinks).
+listing the official editions, newest first, an edition and its twins in other languages
+side by side in one row (`twin_groups`), each linking to the others; each card gives the
+edition's bottom line (facts.json `assessment.label`), its as-of date, what is new since
+its previous edition, whether it is a correction or superseded, and when it was published.
+`latest/` holds a redirect to the latest official edition and `EDITION` with its name (no symlinks).
 
 The page carries a digest of the catalogue it was made from, so any run can tell a stale
 archive (a run killed between publishing and writing the page) and repair it.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,14 +196,77 @@ def catalogue_state(catalogue: Catalogue) -> str:
     )
 
 
+def twin_groups(catalogue: Catalogue) -> list[list[Entry]]:
+    """The official editions (newest first) in rows of twins: an edition and the same
+    edition in its other languages (same parameters but the language) share a row, at the
+    place of the newest of them. In a row, the current revisions first (the default
+    language's, then the others'), then any superseded revision, newest first."""
+    official = catalogue.official()
+    rows: dict[Any, list[Entry]] = {}
+    for entry in official:
+        found = _language(entry)
+        if found is None:
+            key: Any = ("edition", entry.name)
+        else:
+            rest = {k: v for k, v in entry.manifest.params.items() if k != found["param"]}
+            key = ("params", json.dumps(rest, sort_keys=True, default=str))
+        rows.setdefault(key, []).append(entry)
+
+    def order(entry: Entry) -> tuple[bool, bool, int]:
+        found = _language(entry) or {}
+        superseded = catalogue.superseded_by(entry) is not None
+        return superseded, found.get("value") != found.get("default"), official.index(entry)
+
+    return [sorted(row, key=order) for row in rows.values()]
+
+
 def archive_html(catalogue: Catalogue) -> str:
     official = catalogue.official()
-    heading = (official[0].manifest.title if official else "") or "Editions"
-    cards = [_card(e, catalogue, latest=(i == 0)) for i, e in enumerate(official)]
+    latest = official[0] if official else None
+    groups = twin_groups(catalogue)
+    # The page is headed by the newest row's first edition (its default language).
+    heading = (groups[0][0].manifest.title if groups else "") or "Editions"
+    rows = [[_card(e, catalogue, latest=(e is latest)) for e in row] for row in groups]
+    cards = [card for row in rows for card in row]
+    newest = next((card for card in cards if card["name"] == latest.name), None) if latest else None
     css = (TEMPLATES / "archive.css").read_text(encoding="utf-8")
-    return _ENV.get_template("archive.html.j2").render(
-        heading=heading, cards=cards, css=css, state=catalogue_state(catalogue)
+    page = _ENV.get_template("archive.html.j2").render(
+        heading=heading,
+        rows=rows,
+        cards=cards,
+        latest=newest,
+        css=css,
+        state=catalogue_state(catalogue),
     )
+    return with_fallback_fonts(page, catalogue.output_dir)
+
+
+def with_fallback_fonts(page: str, output_dir: Path) -> str:
+    """The page with the project's fallback fonts for the characters its body font lacks
+    (a Korean twin's title and bottom line, its language's name), embedded as the editions
+    embed them (brief.engines.webfont), so the archive draws them offline on any machine.
+    Unchanged outside a project (no fonts folder to cut them from)."""
+    from brief.engines.webfont import font_faces
+    from brief.project import ProjectError, load_project
+
+    try:
+        fonts = load_project(output_dir).fonts_dir
+    except ProjectError:
+        return page
+    head, found, body = page.partition("</head>")
+    faces = font_faces(body, [fonts]) if found else ""
+    if not faces:
+        return page
+    families = ", ".join(f'"{name}"' for name in re.findall(r'font-family: "([^"]+)"', faces))
+    fallback = f":root {{ --brief-fallback: {families}, sans-serif; }}\n"
+    # Preloaded, so the browser has the font before it first lays the text out: Chromium
+    # otherwise draws the first lines it shapes (the heading) as empty boxes.
+    preload = "".join(
+        f'<link rel="preload" href="{url}" as="font" type="font/woff2" crossorigin>\n'
+        for url in re.findall(r'url\("(data:font/woff2;base64,[^"]+)"\)', faces)
+    )
+    style = f'<style id="brief-fallback-fonts">\n{faces}{fallback}</style>\n'
+    return f"{head}{preload}{style}</head>{body}"
 
 
 def latest_html(entry: Entry) -> str:
