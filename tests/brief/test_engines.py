@@ -902,3 +902,77 @@ def test_a_korean_document_gets_quartos_korean_crossref_words(tmp_path):
     assert "Figure 1" not in page
     text = " ".join(p.extract_text() for p in PdfReader(done.pdf).pages)
     assert "그림 1" in text and "Figure 1" not in text
+
+
+def test_the_twin_is_the_models_one_other_language():
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from brief.engines.languages import language_choices, language_name, twin_language
+
+    class Two(BaseModel):
+        lang: Literal["en", "ko"] = "en"
+
+    class Three(BaseModel):
+        lang: Literal["en", "ko", "ja"] = "en"
+        free: str = "x"
+
+    assert language_choices(Two, "lang") == ("en", "ko")
+    assert twin_language("en", ("en", "ko")) == "ko" and twin_language("ko", ("en", "ko")) == "en"
+    assert twin_language("en", language_choices(Three, "lang")) is None  # which one is unsaid
+    assert language_choices(Three, "free") == () and language_choices(Three, "none") == ()
+    assert twin_language("fr", ("en", "ko")) is None
+    assert (language_name("ko"), language_name("en"), language_name("xx")) == (
+        "한국어",
+        "English",
+        "xx",
+    )
+
+
+def test_a_variant_chart_is_drawn_for_the_pdf_measured_in_the_projects_fonts(tmp_path):
+    """The Korean variant's static SVG is drawn at assembly; vl-convert measures its text in
+    the project's fonts, so a Hangul legend label ends before the next entry's symbol."""
+    from analysis.charts import text_width
+    from brief.engines.languages import select_in_folder
+
+    project = tmp_path / "project"
+    (project / "assets").mkdir(parents=True)
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    shutil.copytree(FONTS, project / "assets" / "fonts")
+    folder = make_build(project / ".brief" / "build" / "b") / "notebooks"
+    labels = ["정상회담", "조약 절차", "군사 협력"]
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "data": {"values": [{"k": k, "x": i} for i, k in enumerate(labels)]},
+        "mark": "point",
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative"},
+            "shape": {"field": "k", "type": "nominal", "sort": labels},
+        },
+        "config": {
+            "font": "Liberation Sans, NanumGothic",
+            "legend": {"orient": "bottom", "labelFontSize": 11, "columnPadding": 10},
+        },
+    }
+    path = next(folder.glob("*.ipynb"))
+    nb = _with_variants(
+        json.loads(path.read_text(encoding="utf-8")),
+        {"ko": {"data": {"application/vnd.vegalite.v6+json": spec}, "metadata": {}}},
+    )
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert select_in_folder(folder, "ko", "en") == 1
+    svg = next(
+        o["data"]["image/svg+xml"]
+        for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for o in c.get("outputs", [])
+        if "image/svg+xml" in o.get("data", {})
+    )
+    legend = svg[svg.index("role-legend") :]
+    entry = r'<g transform="translate\(([\d.]+),[\d.]+\)"><path class="background"[^>]*/><g>'
+    entries = [float(x) for x in re.findall(entry + r'<g class="mark-symbol', legend)]
+    label = r'role-legend-label"[^>]*><text[^>]*transform="translate\(([\d.]+),'
+    offsets = [float(x) for x in re.findall(label, legend)]
+    assert len(entries) == len(labels) == len(offsets), legend[:600]
+    for i in range(len(labels) - 1):
+        assert entries[i] + offsets[i] + text_width(labels[i], 11) <= entries[i + 1], legend[:600]

@@ -20,6 +20,7 @@ engines agree for a document whose front matter says `lang: ko`.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,7 @@ def select_in_folder(folder: Path, lang: str, default: str) -> int:
         nb = json.loads(path.read_text(encoding="utf-8"))
         count = select_language(nb, lang, default, path.name)
         if count:
+            chart_fonts(folder)
             add_static_charts(nb)  # the variant's chart has no SVG yet (the PDF needs one)
         chosen += count
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -208,6 +210,28 @@ def select_in_folder(folder: Path, lang: str, default: str) -> int:
             f"a sentence catalogue for {lang!r}?"
         )
     return chosen
+
+
+def chart_fonts(folder: Path) -> None:
+    """Let vl-convert measure chart text in the project's fonts, which the PDF draws it in:
+    without them it measures a fallback script (Hangul) short, and a legend label runs into
+    the next entry's symbol. The fonts folder is the project's (`[tool.brief] fonts`) above
+    `folder`; registering it leaves charts in the body font's script byte-identical."""
+    from brief.project import ProjectError, load_project
+
+    try:
+        fonts = load_project(folder).fonts_dir
+    except ProjectError:
+        return
+    if fonts.is_dir():
+        _register_fonts(str(fonts.resolve()))
+
+
+@cache
+def _register_fonts(folder: str) -> None:
+    import vl_convert as vlc
+
+    vlc.register_font_directory(folder)
 
 
 def document_metadata(folder: Path) -> dict[str, str]:
