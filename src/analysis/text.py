@@ -202,6 +202,29 @@ def number(n: int, lang: str | None = None) -> str:
     return names[n] if 0 <= n < len(names) else f"{n:,}"
 
 
+def span(days: int, lang: str | None = None) -> str:
+    """A length of time in running text: days, then weeks, months, then years with
+    'almost' or 'more than' where the year is not whole ("almost seven years")."""
+    lang = _lang(lang)
+    days = max(int(days), 0)
+
+    def unit(key: str, n: int) -> str:
+        return say(f"common.span.{key}", lang, n=n, count=number(n, lang))
+
+    if days < 14:
+        return unit("days", days)
+    if days < 61:
+        return unit("weeks", round(days / 7))
+    if days < 700:
+        return unit("months", max(2, round(days / 30.44)))
+    years, rest = divmod(days / 365.25, 1)
+    if rest >= 0.75:
+        return say("common.span.almost", lang, span=unit("years", int(years) + 1))
+    if rest >= 0.25:
+        return say("common.span.over", lang, span=unit("years", int(years)))
+    return unit("years", int(years))
+
+
 def capital(text: str) -> str:
     """The first letter upper-case (a phrase that opens a sentence or a bullet)."""
     return text[:1].upper() + text[1:]

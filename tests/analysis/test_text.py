@@ -110,3 +110,21 @@ def test_every_literal_key_in_the_subject_code_is_in_the_catalogue():
             except TextError:
                 missing.append(f"{path.name}: {key}")
     assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("days", "en", "ko"),
+    [
+        (3, "three days", "3일"),
+        (45, "six weeks", "6주"),
+        (213, "seven months", "7개월"),
+        (670, "22 months", "22개월"),
+        (2495, "almost seven years", "약 7년"),
+        (2955, "eight years", "8년"),
+        (3065, "more than eight years", "8년여"),
+    ],
+)
+def test_span_words_a_length_of_time_in_each_language(days, en, ko):
+    assert text.span(days) == en
+    with text.language("ko"):
+        assert text.span(days) == ko
