@@ -1047,7 +1047,6 @@ def _reading_text(a: Assessment, key: str, params: Any) -> str:
 
 def indicator_table(a: Assessment, params: Any) -> str:
     """Every indicator (with its window), its weight, reading and score; the total last."""
-    start_year = str(pd.Timestamp(params.start).year)
     rows = []
     for ind in (*INDICATORS, None):
         key = ind.key if ind else "momentum"
@@ -1057,22 +1056,19 @@ def indicator_table(a: Assessment, params: Any) -> str:
                 f"assessment.name.{key}",
                 **({"partner": registry.name(a.partner)} if key == "partner" else {}),
             ),
-            window=say(
-                f"assessment.window.{key}",
-                **({"start_year": start_year} if key == "contact" else {}),
-            ),
+            window=say(f"assessment.window.{key}"),
         )
         weight = f"{ind.weight:.2f}" if ind else say("assessment.table.momentum_weight")
         known = key == "momentum" or a.readings[key].known
         score = f"{_score_of(a, key):+.2f}".replace("-", "−") if known else "–"
-        rows.append([cell, weight, _reading_text(a, key, params), score])
+        rows.append([cell, _reading_text(a, key, params), weight, score])
     total = say("assessment.table.total", threshold=f"{STATE_THRESHOLD:.2f}")
     state = say(f"assessment.state.{a.state}")
-    rows.append([f"**{total}**", "", f"**{state}**", f"**{a.score:+.2f}**".replace("-", "−")])
+    rows.append([f"**{total}**", f"**{state}**", "", f"**{a.score:+.2f}**".replace("-", "−")])
     header = [
-        say(f"assessment.table.header_{h}") for h in ("indicator", "weight", "reading", "score")
+        say(f"assessment.table.header_{h}") for h in ("indicator", "reading", "weight", "score")
     ]
-    return narrative.md_table(header, rows, align="llll"[:2] + "lr", widths=[5, 1, 4, 1])
+    return narrative.md_table(header, rows, align="llrr", widths=[5, 4, 1, 1])
 
 
 EVIDENCE_KEYS = ("contact", "anniversaries", "readouts", "goodwill", "friction", "partner")
@@ -1100,6 +1096,16 @@ def evidence_rows(a: Assessment, view: Any) -> pd.DataFrame:
         under.setdefault(event_id, [])
     rows = rows[rows["event_id"].isin(under)].sort_values(["at", "event_id"])
     return rows.assign(under=rows["event_id"].map(under))
+
+
+def evidence_keys(view: Any, params: Any) -> set[str]:
+    """Event ids and trip ids of the events behind the assessment (the evidence table), so
+    the sections' chronologies list only what that table does not (each fact once)."""
+    rows = evidence_rows(assess(view, params), view)
+    keys = set(rows["event_id"].astype(str))
+    if "trip_id" in rows.columns:
+        keys |= {t for t in rows["trip_id"].fillna("").astype(str) if t}
+    return keys
 
 
 def evidence_table(a: Assessment, view: Any) -> str:

@@ -15,11 +15,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, narrative, registry, timeline
+from analysis import assessment, charts, narrative, registry, timeline
 from analysis.data import Tables, coverage_window
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import number, say
+from analysis.text import number, say, span
 
 HIGH_LEVEL = ("summit", "visit")
 CLUSTER_DAYS = 730  # summits closer than two years apart count as one run
@@ -440,14 +440,7 @@ def count_sentences(view: Tables, params: BriefParams) -> list[str]:
     partner = params.compare_with
     china = in_window(exchanges(view.events, timeline.CHINA), params.start, params.as_of)
     other = in_window(exchanges(view.events, partner), params.start, params.as_of)
-    out = [
-        say(
-            "exchanges.count_china",
-            start=narrative.fmt_date(params.start),
-            as_of=narrative.fmt_date(params.as_of),
-            counts=count_phrase(china),
-        )
-    ]
+    out = [count_china_sentence(view.events, china, params)]
     name = registry.in_sentence(partner)
     window = comparison_window(view, params)
     if window is None:
@@ -482,26 +475,35 @@ def count_sentences(view: Tables, params: BriefParams) -> list[str]:
     return out
 
 
-def text(view: Tables, params: BriefParams) -> str:
-    """The section's prose: counts, the Kim–Xi summits, the latest exchanges, Kim's trips."""
+def text(view: Tables, params: BriefParams, listed: set[str] | None = None) -> str:
+    """The section's prose: counts with the Kim–Xi summits, the latest exchange with each
+    partner (when it adds to the tables: its rank in the record, or it is older than a
+    year), Kim's absence from China when it is long, the year's exchanges not yet printed
+    (`listed`: event and trip ids printed already; by default the events behind the
+    assessment)."""
     partner = params.compare_with
-    out = [" ".join(count_sentences(view, params)), summit_sentence(view.events, params)]
+    out = [" ".join(count_sentences(view, params))]
+    as_of = pd.Timestamp(params.as_of)
     for code in (timeline.CHINA, partner):
         last = latest(view.events, code, params.start, params.as_of)
         if last is None:
             if code == partner:
                 out.append(say("exchanges.partner_none", partner=registry.in_sentence(code)))
             continue
+        seniority = seniority_sentence(view.events, last)
+        if not seniority and (as_of - last["when"]).days <= RECENT_DAYS:
+            continue  # a row of the edition's tables, with nothing to add to it
         sentence = say(
             "exchanges.latest",
             partner=registry.in_sentence(code),
             phrase=phrase(last),
             date=timeline.when_text(last),
+            ago=span((as_of - last["when"]).days),
             cite=narrative.cite([last["source_id"]]),
         )
-        out.append(" ".join(filter(None, [sentence, seniority_sentence(view.events, last)])))
+        out.append(" ".join(filter(None, [sentence, seniority])))
     out.append(kim_trip_sentence(view.events, timeline.CHINA, params.as_of))
-    out.append(recent_list(view, params))
+    out.append(recent_list(view, params, listed=listed))
     return "\n\n".join(s for s in out if s)
 
 
@@ -518,14 +520,26 @@ def recent_rows(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> p
     return rows.sort_values(["when", "event_id"], kind="stable") if not rows.empty else rows
 
 
-def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> str:
-    """The exchanges of the last year, as a chronology table (one row each)."""
+def recent_list(
+    view: Tables, params: BriefParams, days: int = RECENT_DAYS, listed: set[str] | None = None
+) -> str:
+    """The exchanges of the last year not among the events behind the assessment (the key
+    judgements' table lists those), as a chronology table (one row each)."""
     rows = recent_rows(view, params, days)
     as_of = narrative.fmt_date(params.as_of)
     if rows.empty:
         return say(
             "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
         )
+    if listed is None:
+        listed = assessment.evidence_keys(view, params)
+    trips = rows["trip_id"].fillna("").astype(str) if "trip_id" in rows.columns else None
+    keep = ~rows["event_id"].astype(str).isin(listed)
+    if trips is not None:
+        keep &= ~trips.isin(listed)
+    rest = rows[keep]
+    if rest.empty:
+        return say("exchanges.recent_all_listed", n=len(rows), count=number(len(rows)), as_of=as_of)
     table = narrative.chronology(
         (
             timeline.when_text(r),
@@ -533,41 +547,42 @@ def recent_list(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> s
             + ". "
             + narrative.cite([r["source_id"]]),
         )
-        for _, r in rows.iterrows()
+        for _, r in rest.iterrows()
     )
-    return say("exchanges.recent_head", as_of=as_of) + "\n\n" + table
+    head = "exchanges.recent_head" if len(rest) == len(rows) else "exchanges.recent_head_rest"
+    return say(head, as_of=as_of) + "\n\n" + table
 
 
-def summit_sentence(events: pd.DataFrame, params: BriefParams) -> str:
+def count_china_sentence(events: pd.DataFrame, china: pd.DataFrame, params: BriefParams) -> str:
+    """China's trips over the window with the Kim–Xi summits' dates folded in (the count of
+    summits said once)."""
+    values = {"start": narrative.fmt_date(params.start), "as_of": narrative.fmt_date(params.as_of)}
     summits = in_window(kim_xi_summits(events), params.start, params.as_of)
-    if summits.empty:
-        return say("exchanges.summits_none")
-    found = runs(summits)
-    total = say("exchanges.kim_xi", n=len(summits), count=number(len(summits)))
-    cites = _primary(summits)
-    if len(found) == 1 and len(summits) > 1:
-        sentence = say(
-            "exchanges.summits_one_run",
-            summits=total,
-            first=_month(summits.iloc[0]),
-            last=_month(summits.iloc[-1]),
-        )
-        return narrative.with_cite(sentence, cites)
-    parts = []
-    for run in found:
+    n_summits = int((china["event_type"] == "summit").sum()) if not china.empty else 0
+    if summits.empty or len(summits) != n_summits:
+        return say("exchanges.count_china", counts=count_phrase(china), **values)
+    visits = int((china["event_type"] == "visit").sum())
+    spans = []
+    for run in runs(summits):
         if len(run) == 1:
-            parts.append(say("exchanges.run_one", when=_month(run.iloc[0])))
+            spans.append(say("exchanges.run_one", when=_month(run.iloc[0])))
         else:
-            parts.append(
-                say(
-                    "exchanges.run_many",
-                    count=number(len(run)),
-                    first=_month(run.iloc[0]),
-                    last=_month(run.iloc[-1]),
-                )
-            )
-    sentence = say("exchanges.summits_runs", summits=total, runs=join_words(parts))
-    return narrative.with_cite(sentence, cites)
+            first, last = _month(run.iloc[0]), _month(run.iloc[-1])
+            spans.append(say("exchanges.run_many", count=number(len(run)), first=first, last=last))
+    counted = {
+        "summits": say("exchanges.summits", n=n_summits, count=number(n_summits)),
+        "visits": say("exchanges.visits", n=visits, count=number(visits)) if visits else "",
+    }
+    if len(spans) == 1 and n_summits > 1:
+        key = "exchanges.count_summits_one_run"
+        values |= {"first": _month(summits.iloc[0]), "last": _month(summits.iloc[-1])}
+    else:
+        key = "exchanges.count_summits"
+        values["runs"] = join_words(spans)
+    if not visits:
+        key += "_only"
+        counted.pop("visits")
+    return narrative.with_cite(say(key, **counted, **values), _primary(summits))
 
 
 def _primary(rows: pd.DataFrame, limit: int = 3) -> list[str]:
@@ -577,22 +592,22 @@ def _primary(rows: pd.DataFrame, limit: int = 3) -> list[str]:
 
 
 def kim_trip_sentence(events: pd.DataFrame, partner: str, as_of: Any) -> str:
+    """How long Kim has stayed away from `partner`; a trip of the last year is in the
+    edition's tables and not said again."""
     trip = last_kim_trip(events, partner, as_of)
     name = registry.in_sentence(partner)
     if trip is None:
         return say("exchanges.kim_trip_none", partner=name)
-    out = say(
+    days = (pd.Timestamp(as_of) - trip["when"]).days
+    if days <= RECENT_DAYS:
+        return ""
+    return say(
         "exchanges.kim_trip",
         partner=name,
         date=timeline.when_text(trip),
+        span=span(days),
         cite=narrative.cite([trip["source_id"]]),
     )
-    if (pd.Timestamp(as_of) - trip["when"]).days > 365:
-        # the month is the sentence's before; what the reader needs is how long ago
-        years = int((pd.Timestamp(as_of) - trip["when"]).days // 365)
-        span = say("exchanges.years", n=years, count=number(years))
-        out += " " + say("exchanges.kim_trip_gap", partner=name, span=span)
-    return out
 
 
 def facts(view: Tables, params: BriefParams) -> dict[str, Any]:

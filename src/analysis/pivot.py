@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, exchanges, narrative, registry, timeline
+from analysis import assessment, charts, exchanges, narrative, registry, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -292,19 +292,27 @@ def _unshown(rows: pd.DataFrame, shown: set[str]) -> pd.DataFrame:
 def text(view: Tables, params: BriefParams) -> str:
     """The treaty and military steps of the last year, Kim's summit time, recent signals.
 
-    The year's exchanges are printed by the exchanges section and the whole history is in
-    the milestones chart: here each event is printed once, the exchanges left out.
+    The events behind the assessment are printed by the key judgements, the year's other
+    exchanges by the exchanges section and the whole history is in the milestones chart:
+    here each event is printed once, those left out.
     """
     as_of = pd.Timestamp(params.as_of)
     lo = max(pd.Timestamp(params.start), as_of - pd.Timedelta(days=exchanges.RECENT_DAYS))
     rus = timeline.headline(milestones(view.events, RUSSIA, lo, params.as_of))
     key = rus[rus["event_type"].isin(["treaty", "military"])]
-    shown = _shown_keys(exchanges.recent_rows(view, params))
+    # printed already: the events behind the assessment and the year's exchanges
+    shown = assessment.evidence_keys(view, params) | _shown_keys(
+        exchanges.recent_rows(view, params)
+    )
+    steps = exchanges.group_trips(key) if not key.empty else key
     key = _unshown(key, shown)
     values = {"as_of": narrative.fmt_date(params.as_of)}
     out = []
-    if key.empty:
+    if steps.empty:
         out.append(say("pivot.milestones_none", **values))
+    elif key.empty:
+        dates = join_words([timeline.when_text(r) for _, r in steps.iterrows()])
+        out.append(say("pivot.milestones_all_shown", n=len(steps), dates=dates, **values))
     else:
         table = narrative.chronology(_row(r) for _, r in key.iterrows())
         out.append(say("pivot.milestones_head", **values) + "\n\n" + table)
@@ -335,9 +343,10 @@ def signals_text(
     events: pd.DataFrame, as_of: Any, days: int = SIGNAL_DAYS, shown: set[str] | None = None
 ) -> str:
     """The recent signals toward each capital: counted in full, listed where not printed
-    above (`shown`: event and trip ids already in the edition's chronologies)."""
+    above (`shown`: event and trip ids already in the edition's tables); when both
+    capitals' signals are all printed already, one sentence counts them."""
     shown = set(shown or ())
-    out = []
+    out: list[str | tuple[str, str]] = []  # a sentence, or (capital, counts) all printed
     for partner in (RUSSIA, timeline.CHINA):
         capital = registry.actor(partner).capital
         rows = recent(events, partner, as_of, days)
@@ -346,7 +355,7 @@ def signals_text(
             counts = _signal_counts(rows)
             rest = _unshown(rows, shown)
             if rest.empty:
-                out.append(say("pivot.signals_all_shown", counts=counts, **values))
+                out.append((capital, counts))
                 continue
             head = "signals_head_rest" if len(rest) < len(rows) else "signals_head"
             table = narrative.chronology(_row(r) for _, r in rest.iterrows())
@@ -366,7 +375,24 @@ def signals_text(
                     **values,
                 )
             )
-    return "\n\n".join(out)
+    values = {"days": days, "as_of": narrative.fmt_date(as_of)}
+    listed = [x for x in out if isinstance(x, tuple)]
+    if len(listed) == 2:
+        (cap_a, counts_a), (cap_b, counts_b) = listed
+        return say(
+            "pivot.signals_all_shown_both",
+            counts_a=counts_a,
+            capital_a=cap_a,
+            counts_b=counts_b,
+            capital_b=cap_b,
+            **values,
+        )
+    return "\n\n".join(
+        say("pivot.signals_all_shown", counts=x[1], capital=x[0], **values)
+        if isinstance(x, tuple)
+        else x
+        for x in out
+    )
 
 
 def facts(view: Tables, params: BriefParams) -> dict[str, Any]:
