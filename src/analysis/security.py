@@ -20,7 +20,7 @@ from analysis import charts, narrative, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
-from analysis.text import number, say
+from analysis.text import number, say, span
 
 PROVOCATIONS_SOURCE = "csis-provocations"
 RESPONSE_DAYS = 120  # a resolution within this many days of a test counts as its response
@@ -353,7 +353,7 @@ def text(view: Tables, params: BriefParams) -> str:
     s = summary(view, params)
     titled = title_counts_the_record(s)
     record = (
-        [launch_sentence(s), since_last_sentence(s)]
+        [since_last_sentence(s)]
         if titled
         else [
             response_sentence(s),
@@ -387,8 +387,9 @@ def count_sentence(view: Tables, params: BriefParams) -> str:
         nuclear=nuclear,
         cite=narrative.cite([PROVOCATIONS_SOURCE]),
     )
-    if s["missiles"]:
-        top = missiles.loc[missiles["count"].idxmax()]
+    top = missiles.loc[missiles["count"].idxmax()] if s["missiles"] else None
+    # a peak in one of the years the trend sentence compares is said there, not twice
+    if top is not None and int(top["year"]) < pd.Timestamp(params.as_of).year - 2:
         out += " " + say("security.peak", year=int(top["year"]), count=int(top["count"]))
     return out
 
@@ -481,19 +482,42 @@ def last_resolution_sentence(s: dict[str, Any]) -> str:
 
 
 def since_last_sentence(s: dict[str, Any]) -> str:
-    """China's positions since the last resolution it voted for, when the chart's title
+    """How long ago China last voted for sanctions and what it has done at the Council
+    since, in this edition's terms (the time elapsed to its date), when the chart's title
     already counts the tests answered and the launches since (each fact once)."""
     last = s["last_resolution"]
+    as_of = s["as_of"]
     acts, ids = _acts(s)
-    values = {"date": narrative.fmt_date(last["when"], "month")}
-    number_value = {"number": last["resolution"]} if last["resolution"] else {}
+    values = {
+        "span": span((as_of - last["when"]).days),
+        "date": narrative.fmt_date(last["when"], "month"),
+        "cite": narrative.cite([last["source_id"]]),
+    }
+    named = "" if last["resolution"] else "_unnumbered"
+    if last["resolution"]:
+        values["number"] = last["resolution"]
+    launches = s["launch_resolutions"]
+    if not launches.empty and last["when"] in set(launches["when"]):
+        # the resolutions' numbers are the chart's; the sentence counts them
+        values["count"] = number(len(launches))
+        cites = [last["source_id"], *launches["source_id"]]
+        values["cite"] = narrative.cite(list(dict.fromkeys(cites))[:3])
+        out = [say(f"security.last_vote_launches{named}", n=len(launches), **values)]
+    else:
+        out = [launch_sentence(s), say(f"security.last_vote{named}", **values)]
     if not acts:
-        key = "security.last_only" if last["resolution"] else "security.last_only_unnumbered"
-        values["date"] = narrative.fmt_date(last["when"])
-        return say(key, cite=narrative.cite([last["source_id"]]), **number_value, **values)
-    key = "security.since_last" if last["resolution"] else "security.since_last_unnumbered"
-    cites = list(dict.fromkeys([last["source_id"], *ids]))[:3]
-    return say(key, acts=join_words(acts), cite=narrative.cite(cites), **number_value, **values)
+        out.append(say("security.none_since"))
+    else:
+        latest = max([*s["easing"]["when"], *s["blocks"]["when"]])
+        out.append(
+            say(
+                "security.since_acts",
+                acts=join_words(acts),
+                ago=span((as_of - latest).days),
+                cite=narrative.cite(ids[:3]),
+            )
+        )
+    return " ".join(filter(None, out))
 
 
 def since_sentence(s: dict[str, Any]) -> str:
@@ -552,7 +576,8 @@ def claim_sentences(s: dict[str, Any], sources: dict[str, Any], as_of: Any) -> s
         answered = not answer.empty and pd.notna(answer.iloc[0]["resolution_date"])
         recent = (pd.Timestamp(as_of) - test["when"]).days <= RESPONSE_DAYS
         if answered and s["nuclear_since"] == 0:
-            out.append(say("security.claim_nuclear_untested", last_test=when))
+            gap = span((pd.Timestamp(as_of) - test["when"]).days)
+            out.append(say("security.claim_nuclear_untested", last_test=when, span=gap))
         elif answered:
             number = answer.iloc[0]["resolution"]
             out.append(say("security.claim_nuclear_held", last_test=when, number=number))

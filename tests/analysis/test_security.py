@@ -40,7 +40,12 @@ def test_nuclear_tests_are_matched_to_resolutions():
 def test_text_makes_the_claim_testable():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = security.text(view, params)
-    assert "Since Resolution 2397 of December 2017, the last sanctions resolution it" in text
+    # the record is framed by the time since the last vote and since China's latest step
+    assert (
+        "China last voted for a sanctions resolution eight years before this edition's date,"
+        " with Resolution 2397 of December 2017" in text
+    )
+    assert "the latest 22 months before this edition" in text
     # the title counts the launches since; the text does not count them again
     assert "Since then CSIS has recorded" not in text
     assert "vetoed a draft resolution that would have tightened them (May 2022)" in text
@@ -50,6 +55,7 @@ def test_text_makes_the_claim_testable():
     assert "The Sejong brief's claim that Beijing now tolerates missile launches" in text
     assert "therefore holds" in text
     assert "Its claim that Beijing still draws a line at nuclear tests is untested" in text
+    assert "more than eight years after the last one, on 3 September 2017" in text
     assert text.count("Sejong brief") == 1  # the claim is stated once (the framing states it)
     title = security.title(security.summary(view, params))
     assert title.startswith("Three of four nuclear tests since 2013 drew UN sanctions China")
@@ -107,9 +113,8 @@ def test_missile_triggered_resolutions_are_named():
     s = security.summary(view, params)
     names = list(s["launch_resolutions"]["resolution"])
     assert "2397" in names and "2375" not in names and "2270" not in names
-    assert (
-        "China voted for one resolution that followed launches (Resolution 2397)"
-        in security.text(view, params)
+    assert "with Resolution 2397 of December 2017, the one it backed after launches" in (
+        security.text(view, params)
     )
 
 
