@@ -161,11 +161,8 @@ def scorecard(cur: pd.DataFrame, sources: dict | None = None, as_of: Any = None)
         charts.status_legend(STATUS_NAMES, cur["status"]),
         charts.source_line(say("charts.source.watch"), ids),
     ]
-    if not known(SEJONG) or not (cur["named_by"] == SEJONG).any():
-        return "\n\n".join([table, *tail])
-    key = "watchlist.note_drawn" if points is None else "watchlist.note_points"
-    note = say(key, mark=MARK, cite=narrative.cite([SEJONG]))
-    return "\n\n".join([table, note, *tail])
+    # the mark is explained once, by the section's text (`sejong_sentences`)
+    return "\n\n".join([table, *tail])
 
 
 def _count(key: str, n: int, **values: Any) -> str:
@@ -207,28 +204,21 @@ def sejong_sentences(cur: pd.DataFrame) -> str:
     cite = narrative.cite([SEJONG])
     if points is None:
         return say("watchlist.sejong_drawn", mark=MARK, moved=moved_text, cite=cite)
-    out = say(
+    return say(
         "watchlist.sejong_points",
         points=number(len(points)),
         mark=MARK,
         moved=moved_text,
         cite=cite,
     )
-    friction = sej[sej["named_as"] == "friction"]
-    if not friction.empty:
-        out += " " + say(
-            "watchlist.sejong_friction",
-            friction=join_words([narrative.md_escape(lbl) for lbl in friction["label"]]),
-        )
-    return out
 
 
 def sanctions_sentence(cur: pd.DataFrame, events: pd.DataFrame | None) -> str:
     """Which open item UN sanctions bear on: new workers (the resolutions from the events)."""
     if events is None or events.empty:
         return ""
-    open_ids = set(cur.loc[cur["status"].isin(OPEN), "indicator_id"])
-    if WORKERS not in open_ids:
+    is_open = cur["status"].isin(OPEN)
+    if WORKERS not in set(cur.loc[is_open, "indicator_id"]):
         return ""
     res = events[
         (events["event_type"] == "sanction")
@@ -238,8 +228,11 @@ def sanctions_sentence(cur: pd.DataFrame, events: pd.DataFrame | None) -> str:
     numbers = [m.group(1) for d in res["description"] if (m := _RESOLUTION.search(str(d)))]
     if not numbers:
         return ""
-    return say(
+    n_open = int(is_open.sum())
+    out = say(
         "watchlist.sanctions",
+        n=n_open,
+        open=number(n_open),
         resolutions=say(
             "watchlist.resolutions",
             n=len(set(numbers)),
@@ -248,35 +241,32 @@ def sanctions_sentence(cur: pd.DataFrame, events: pd.DataFrame | None) -> str:
         cite=narrative.cite(list(dict.fromkeys(res["source_id"]))[:2]),
         sejong=narrative.cite([SEJONG]),
     )
+    return out
+
+
+def changed_sentence(cur: pd.DataFrame, as_of: Any) -> str:
+    """The items whose status changed in the last RECENT_DAYS, as one plain sentence (the
+    reports themselves are the table's)."""
+    changed = cur[(cur["changes"] > 0) & cur["since"].notna()]
+    changed = changed[changed["since"] >= pd.Timestamp(as_of) - pd.Timedelta(days=RECENT_DAYS)]
+    values = {"days": RECENT_DAYS, "as_of": narrative.fmt_date(as_of)}
+    if changed.empty:
+        return say("watchlist.changed_none", **values)
+    items = [
+        say(
+            f"watchlist.changed.{r['status']}",
+            label=narrative.md_escape(r["label"]),
+            since=narrative.fmt_date(r["since"]),
+        )
+        for _, r in changed.sort_values("since").iterrows()
+    ]
+    return say("watchlist.changed_sentence", changes=join_words(items), **values)
 
 
 def text(cur: pd.DataFrame, as_of: Any, events: pd.DataFrame | None = None) -> str:
-    out = [head_sentence(cur, as_of)]
-    sejong = sejong_sentences(cur)
-    if sejong:
-        out.append(sejong)
-    sanctions = sanctions_sentence(cur, events)
-    if sanctions:
-        out.append(sanctions)
-    changed = cur[(cur["changes"] > 0) & cur["since"].notna()]
-    changed = changed[changed["since"] >= pd.Timestamp(as_of) - pd.Timedelta(days=RECENT_DAYS)]
-    items = [
-        say(
-            "watchlist.changed_item",
-            label=narrative.md_escape(r["label"]),
-            status=STATUS_NAMES[r["status"]].lower(),
-            since=narrative.fmt_date(r["since"]),
-            detail=narrative.md_escape(r["detail"]).rstrip("."),
-            cite=narrative.cite([r["source_id"]]),
-        ).rstrip()
-        for _, r in changed.sort_values("since").iterrows()
-    ]
-    values = {"days": RECENT_DAYS, "as_of": narrative.fmt_date(as_of)}
-    if items:
-        out.append(say("watchlist.changed_head", **values) + "\n\n" + narrative.bullets(items))
-    else:
-        out.append(say("watchlist.changed_none", **values))
-    return "\n\n".join(out)
+    head = " ".join(filter(None, [head_sentence(cur, as_of), sejong_sentences(cur)]))
+    out = [head, sanctions_sentence(cur, events), changed_sentence(cur, as_of)]
+    return "\n\n".join(p for p in out if p)
 
 
 def facts(cur: pd.DataFrame) -> dict[str, Any]:

@@ -52,10 +52,17 @@ def test_sejong_points_and_friction_told_apart():
     view = st.view("2024-10-21", watch_indicators=ind, watch_status=status)
     cur = watchlist.current(view.watch_indicators, view.watch_status, "2024-10-21")
     text = watchlist.text(cur, "2024-10-21")
-    assert "The Sejong brief named three of these items as points to watch" in text
-    assert "It discusses another, North Korean workers in China, as a friction" in text
+    assert "Of the Sejong brief's three points to watch (†), " in text
     table = watchlist.scorecard(cur)
     assert "| North Korean workers in China |" in table  # no † on the friction
+    # the friction is the table's: the brief cited as raising it, not told again in the text
+    assert "friction" not in text
+    assert (
+        table.split("| North Korean workers in China |")[1]
+        .split("\n")[0]
+        .rstrip()
+        .endswith("[@sejong-2024-11] |")
+    )
     # without the column, no count of the brief's points is claimed
     plain = watchlist.text(_cur("2024-10-21").drop(columns="named_as"), "2024-10-21")
     assert "are drawn from the Sejong brief" in plain and "named three" not in plain
@@ -113,7 +120,9 @@ def test_scorecard_marks_sejong_items_and_escapes():
     assert "\\<img" in table and "a \\| b" in table
     assert rows[0].startswith("| Kim visit to China †")
     assert "New UNSC sanctions †" not in table
-    assert "Sejong Institute brief [@sejong-2024-11]" in table
+    # the mark is explained once, by the section's text, not again under the table
+    assert "Sejong Institute brief" not in table
+    assert "Of the Sejong brief's" in watchlist.text(cur, "2024-10-21")
 
 
 def test_raised_by_later_source_is_not_cited():
