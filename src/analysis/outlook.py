@@ -53,53 +53,62 @@ def _open_steps(view: Any, params: Any) -> pd.DataFrame:
     return steps[steps["status"].isin(watchlist.OPEN)]
 
 
-def signposts(view: Any, params: Any, a: assessment.Assessment) -> dict[str, list[str]]:
-    """What would show each scenario arriving, tied to the watch list and the calendar."""
+def signposts(
+    view: Any, params: Any, a: assessment.Assessment, named: str | None = None
+) -> dict[str, list[str]]:
+    """What would show each scenario arriving, tied to the watch list and the calendar.
+
+    The next shared anniversary is named in full in the signposts of `named` (the first
+    future drawn out) and is "that anniversary" in the others; with no `named`, in all.
+    """
     name, when = assessment.next_anniversary(pd.Timestamp(params.as_of))
-    anniversary = say(
+    full = say(
         "outlook.anniversary",
         name=say(f"outlook.anniversary_name.{name}"),
         date=narrative.fmt_date(when),
     )
+
+    def anniversary(key: str) -> str:
+        return full if named in (None, key) else say("outlook.that_anniversary")
+
     # Steps already moving are named; the stalled ones (listed in the watch table) counted.
     open_steps = _open_steps(view, params)
     stalled = open_steps["status"].isin(["no_movement", "no_report"])
+    moving = open_steps[~stalled]
+    n = int(stalled.sum())
     steps = [
         say(f"outlook.step.{r['status']}", label=narrative.md_escape(r["label"]))
-        for _, r in open_steps[~stalled].iterrows()
+        for _, r in moving.iterrows()
     ]
-    if stalled.any():
-        n = int(stalled.sum())
+    if n:
         steps.append(say("outlook.sign.stalled_steps", n=n, count=number(n)))
     partner = registry.in_sentence(a.partner)
-    thaw = [*steps, say("outlook.sign.senior_visit")]
-    managed = [say("outlook.sign.messages_only"), say("outlook.sign.steps_stall")]
+    thaw = [*steps, say("outlook.sign.senior_visit", anniversary=anniversary("thaw"))]
+    managed = [say("outlook.sign.messages_only", anniversary=anniversary("managed"))]
+    managed += [
+        say("outlook.sign.step_stalls", label=narrative.md_escape(r["label"]))
+        for _, r in moving.iterrows()
+    ]
+    if n:
+        managed.append(say("outlook.sign.steps_stall", n=n, count=number(n)))
     chill = [
         say("outlook.sign.timed_launch"),
         say("outlook.sign.partner_exchanges", partner=partner),
-        say("outlook.sign.unmarked"),
+        say("outlook.sign.unmarked", anniversary=anniversary("chill")),
     ]
-    return {"thaw": thaw, "managed": managed, "chill": chill, "anniversary": [anniversary]}
+    return {"thaw": thaw, "managed": managed, "chill": chill, "anniversary": [full]}
 
 
 def scenarios(view: Any, params: Any, a: assessment.Assessment) -> str:
     """Two or three futures for the next 6–12 months, their signposts and what they mean."""
     odds = scenario_likelihoods(a)
-    signs = signposts(view, params, a)
     partner = registry.in_sentence(a.partner)
     ranked = sorted(SCENARIOS, key=lambda k: -odds[k])
     # A future the indicators make very unlikely is left out (two are always kept).
     shown = [k for k in ranked if icd_term(odds[k]) not in REMOTE] or ranked
     ranked = (shown + [k for k in ranked if k not in shown])[: max(2, len(shown))]
-    blocks = [
-        say(
-            "outlook.intro",
-            futures=narrative.capital(
-                say("outlook.futures", n=len(ranked), count=number(len(ranked)))
-            ),
-            anniversary=signs["anniversary"][0],
-        )
-    ]
+    signs = signposts(view, params, a, named=ranked[0])  # the anniversary named once
+    blocks = []
     for key in ranked:
         head = say(
             f"outlook.scenario.{key}.head",
@@ -225,8 +234,8 @@ def low_confidence(view: Any, params: Any) -> str:
 def limits(view: Any, params: Any) -> str:
     items = [
         *coverage_gaps(view, params),
-        *database_gaps(view, params),
         low_confidence(view, params),
+        *database_gaps(view, params),
     ]
     return narrative.bullets(i for i in items if i)
 

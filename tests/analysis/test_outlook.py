@@ -59,9 +59,14 @@ def test_scenarios_tie_signposts_to_the_open_watch_list_and_the_calendar():
     a = assessment.assess(view, params)
     text = outlook.scenarios(view, params, a)
     blocks = [b for b in text.split("\n\n") if b.startswith("**")]
-    # the very unlikely future is left out: two scenarios, the intro counts them
-    assert len(blocks) == 2 and text.startswith("Two futures")
-    assert text.count("11 July 2026") == 1  # the anniversary is named once
+    # the very unlikely future is left out: two scenarios, the likeliest first
+    assert len(blocks) == 2 and text.startswith("**A deeper chill")
+    assert text.count("11 July 2026") == 1  # the anniversary is named once, then "that"
+    assert "the anniversary of the 1961 treaty of friendship on 11 July 2026" in blocks[0]
+    assert "that anniversary" in blocks[1]
+    # a step already moving is named as the one to stall; the stalled ones counted
+    assert "“New Yalu River Bridge opens” stalling" in blocks[1]
+    assert "no movement on the three stalled watch-list steps" in blocks[1]
     assert text.split("\n\n")[-1].startswith("If the likeliest future comes, for Seoul")
     assert blocks[0].startswith("**A deeper chill (likely).**")  # the state leads
     # an open watch-list step is a signpost of the thaw (left out here as very unlikely)
