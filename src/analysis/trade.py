@@ -587,7 +587,11 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
         y = int(first["when"].year)
         before = _value_in(rows, y - 1)
         later = rows[(rows["year"] >= y) & (rows["year"] <= y + 1)]
-        if before is not None and not later.empty:
+        latest = rows.iloc[-1] if not rows.empty else None
+        if before is not None and latest is not None and int(latest["year"]) > y + 1:
+            # years after the fall: the latest year against the last one before the closure
+            out.append(_recovery_sentence(latest, before, first))
+        elif before is not None and not later.empty:
             low = later.loc[later["total_usd_m"].idxmin()]
             out.append(
                 say(
@@ -606,6 +610,21 @@ def _marker_sentences(rows: pd.DataFrame, marks: pd.DataFrame, series: str) -> l
     return out
 
 
+def _recovery_sentence(latest: pd.Series, before: pd.Series, closure: pd.Series) -> str:
+    """The latest year's total against the last full year before the border closed, in
+    words ("about 80% of", "close to", "above"): a ratio of rounded figures, rounded to 5%."""
+    ratio = float(latest["total_usd_m"]) / float(before["total_usd_m"])
+    values = {
+        "y_before": int(before["year"]),
+        "cite": narrative.cite([before["source_id"], closure["source_id"]]),
+    }
+    if ratio >= 1.05:
+        return say("trade.recovery.above", **values)
+    if ratio >= 0.95:
+        return say("trade.recovery.level", **values)
+    return say("trade.recovery.below", pct=int(round(ratio * 20) * 5), **values)
+
+
 def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3, start: Any = None) -> list[str]:
     """The GACC–KOTRA gap: the latest year explained, how often KOTRA is higher (in the
     edition's window: years before it are not the edition's), a table."""
@@ -621,8 +640,6 @@ def gap_sentences(trade: pd.DataFrame, as_of: Any, recent: int = 3, start: Any =
         say(
             key,
             year=int(last["year"]),
-            kotra=fmt_usd_m(last["kotra"]),
-            gacc=fmt_usd_m(last["gacc"]),
             gap=fmt_usd_m(abs(last["gap"])),
             cite=narrative.cite([last["kotra_source"], last["gacc_source"]]),
         )
@@ -766,7 +783,6 @@ def russia_sentences(trade: pd.DataFrame, series: str, as_of: Any) -> list[str]:
                 cite=narrative.cite([r["source_id"]]),
             )
         )
-    out.append(say("trade.russia_caveat"))
     return out
 
 

@@ -13,7 +13,9 @@ def test_lead_sentence_names_the_series_and_change():
     assert "trade at about US$2,735 million in 2025, up about a quarter on 2024" in text
     assert "25.5%" not in text
     assert "[@t-gacc25; @t-gacc]" in text
-    assert "After the border closed in January 2020" in text
+    # years after the closure's fall: the latest year against the last one before it
+    assert "That is close to its 2019 level, before the border closed" in text
+    assert "fell from" not in text  # the fall itself is the chart's
 
 
 def test_changed_trade_value_reaches_sentence_and_chart():
@@ -71,7 +73,7 @@ def test_russia_sentence_carries_its_caveat():
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
     text = trade.russia_text(view, params)
     assert "US$34.4 million in 2023" in text
-    assert "munitions and troops" in text and "leaves out" in text
+    assert "Recorded Russia–North Korea trade, which leaves out arms and troops, was" in text
 
 
 def test_monthly_and_share():
@@ -178,6 +180,6 @@ def test_kotra_is_called_higher_only_where_it_is():
     frame.loc[_annual(frame, "KOTRA", 2024), "total_usd_m"] = 2000.0
     view, params = st.view("2026-02-01", trade=frame), st.params("2026-02-01")
     text = trade.gap_text(view, params)
-    assert "is US$180 million lower than GACC's" in text
+    assert "For 2024, KOTRA's figure is US$180 million below GACC's" in text
     assert "mainly because" not in text
     assert "(not in 2024)" in text
