@@ -33,11 +33,11 @@ READINGS = (
 
 
 def scope(params: Any) -> str:
-    """What this edition is: its date, window, lead series and comparison partner."""
+    """What this edition is: its date, lead series and comparison partner (the window's start
+    is in the sections' counts)."""
     return say(
         "judgements.scope",
         as_of=narrative.fmt_date(params.as_of),
-        start=narrative.fmt_date(params.start),
         series=registry.series_label(params.trade_series),
         partner=registry.in_sentence(params.compare_with),
     )

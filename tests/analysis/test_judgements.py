@@ -22,11 +22,13 @@ def at(tables, as_of, **kw):
     return view, params, assessment.assess(view, params)
 
 
-def test_scope_names_the_date_window_series_and_partner(tables):
+def test_scope_names_the_date_series_and_partner(tables):
     _, params, _ = at(tables, "2026-01-25", trade_series="KOTRA", compare_with="USA")
     text = judgements.scope(params)
-    assert "25 January 2026" in text and "1 January 2013" in text
-    assert "KOTRA" in text and "the United States" in text
+    assert "published by 25 January 2026" in text
+    assert "1 January 2013" not in text  # the window's start is in the sections' counts
+    assert "the lead trade series is KOTRA" in text
+    assert "the comparison partner is the United States" in text
 
 
 def test_readings_are_gated_by_publication_and_adjudicated(tables):
@@ -39,7 +41,7 @@ def test_readings_are_gated_by_publication_and_adjudicated(tables):
     assert text.count("\n- ") == 2  # three readings, one bullet each
     assert "by this edition's date they read it as cooling." in text
     # an earlier reading gives its verdict, not its evidence again (that edition gives it)
-    assert text.count("Measured on that date") == 1
+    assert text.count("On that date the brief's indicators") == 1
 
 
 def test_an_earlier_reading_whose_state_still_holds_is_said_so(tables):
