@@ -225,6 +225,10 @@ class Renderer:
             if lang is not None:  # recorded, so the archive can pair an edition with its twin
                 language = {"param": self.project.config["language_param"], "value": lang[0]}
                 identity["language"] = {**language, "default": lang[1]}
+            twin = twin_name(self.project, name, resolved, lang)
+            if twin is not None:  # the page links to it: which revision is an input too
+                newest = self.catalogue.revisions(twin) if self.official else []
+                identity["twin"] = newest[-1].name if newest else twin
             as_of = str(resolved.values.get(self.project.date_key) or "")
             same = {self.project.config["language_param"]: lang} if lang else None
             to, identity = release.target(
@@ -660,27 +664,45 @@ def colophon_markdown(manifest: dict[str, Any], lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def twin_metadata(project: Project, plan: EditionPlan) -> dict[str, str]:
-    """The edition line's link to the twin: the same edition in the parameter model's other
-    language, at `../<twin>/` (an official edition's twin is official beside it, a draft's
-    is the draft beside it). The twin's name comes from the parameters as every edition's
-    does, so the link is known before the twin exists and an edition's bytes never depend
-    on which other editions are on disk. No link ({}) for an edition named by --edition (its
+def twin_name(
+    project: Project, name: str, resolved: Resolved, lang: tuple[str, str] | None
+) -> str | None:
+    """The name of an edition's twin: the same parameters with the parameter model's other
+    language, named as every edition is. None for an edition named by --edition (its
     twin's name is not derivable) or when the model lists no single other language."""
     from brief.editions.manifest import split_revision
-    from brief.engines.languages import language_choices, language_name, twin_language
+
+    twin = _twin_language(project, lang)
+    base, _ = split_revision(name)
+    if twin is None or lang is None or base != edition_name(resolved, project.date_key):
+        return None
+    param = project.config["language_param"]
+    values = {**resolved.values, param: twin}
+    defaults = resolved.defaults - {param} | ({param} if twin == lang[1] else set())
+    return edition_name(Resolved(values, frozenset(defaults)), project.date_key)
+
+
+def _twin_language(project: Project, lang: tuple[str, str] | None) -> str | None:
+    from brief.engines.languages import language_choices, twin_language
 
     param = project.config.get("language_param")
-    if not param or plan.lang is None:
+    if not param or lang is None:
+        return None
+    return twin_language(lang[0], language_choices(project.subject("params"), param))
+
+
+def twin_metadata(project: Project, plan: EditionPlan) -> dict[str, str]:
+    """The edition line's link to the twin, at `../<twin>/` (an official edition's twin is
+    official beside it, a draft's the draft beside it). The twin is named from the
+    parameters, so the link is known before the twin exists; when the twin already has
+    official revisions, the link goes to the newest (a Korean edition published after an
+    English correction links to the correction). The name is part of the edition's
+    identity (`twin`), so its bytes depend on nothing unrecorded."""
+    from brief.engines.languages import language_name
+
+    name, twin = plan.identity.get("twin"), _twin_language(project, plan.lang)
+    if not name or twin is None:
         return {}
-    lang, default = plan.lang
-    twin = twin_language(lang, language_choices(project.subject("params"), param))
-    base, _ = split_revision(plan.name)
-    if twin is None or base != edition_name(plan.resolved, project.date_key):
-        return {}
-    values = {**plan.resolved.values, param: twin}
-    defaults = plan.resolved.defaults - {param} | ({param} if twin == default else set())
-    name = edition_name(Resolved(values, frozenset(defaults)), project.date_key)
     stem = project.document.stem  # each language's page keeps the default document's name
     return {
         "brief-twin": name,

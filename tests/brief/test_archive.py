@@ -291,3 +291,19 @@ def test_the_archive_embeds_the_projects_fallback_font_for_korean_text(tmp_path)
     _twin(bare, "2026-01-25_lang-ko", "2026-01-25", "ko")
     write_official(bare, ["2026-01-25_lang-ko"])
     assert "brief-fallback-fonts" not in write_archive(bare).read_text(encoding="utf-8")
+
+
+def test_latest_is_the_default_language_edition_even_when_its_twin_came_later(tmp_path):
+    out = tmp_path / "output"
+    _twin(out, "2026-01-25", "2026-01-25", "en")
+    _twin(out, "2026-01-25_lang-ko", "2026-01-25", "ko")  # published second
+    write_official(out, ["2026-01-25", "2026-01-25_lang-ko"])
+    assert Catalogue(out).latest().name == "2026-01-25"
+    # with only the other language on the newest date, that edition is the latest
+    _twin(out, "2026-02-01_lang-ko", "2026-02-01", "ko")
+    write_official(out, ["2026-01-25", "2026-01-25_lang-ko", "2026-02-01_lang-ko"])
+    assert Catalogue(out).latest().name == "2026-01-25"
+    only = tmp_path / "only"
+    _twin(only, "2026-02-01_lang-ko", "2026-02-01", "ko")
+    write_official(only, ["2026-02-01_lang-ko"])
+    assert Catalogue(only).latest().name == "2026-02-01_lang-ko"

@@ -381,3 +381,27 @@ def test_a_matrix_of_both_languages_executes_each_notebook_once(editions, tmp_pa
     assert sorted(english) == notebooks, done.stderr
     assert korean and all(how != "execute" for _, how in korean), korean
     assert re.search(rf"executing {len(notebooks)} notebook", done.stderr), done.stderr
+
+
+def test_the_twin_link_goes_to_the_twins_newest_official_revision(tmp_path):
+    """Publishing a Korean edition after an English correction links it to the correction
+    (an old revision stays on disk, immutable, but is not what a reader should reach); a
+    draft links to the twin's draft. The twin's name is in the identity either way."""
+    from brief.editions import Catalogue
+    from brief.project import load_project
+    from brief.render import EditionRequest, Renderer
+    from tests.support.cli import copy_project
+    from tests.support.editions import make_edition, write_official
+
+    project = load_project(copy_project(REPO, tmp_path / "project"))
+    out = project.root / "output"
+    for name, erratum in (("2025-04-08", None), ("2025-04-08.r2", "A figure was wrong.")):
+        make_edition(out, name, as_of="2025-04-08", params={"lang": "en"}, erratum=erratum)
+    write_official(out, ["2025-04-08", "2025-04-08.r2"])
+    request = [EditionRequest({"as_of": "2025-04-08", "lang": "ko"})]
+    for official, twin in ((True, "2025-04-08.r2"), (False, "2025-04-08")):
+        renderer = Renderer(project, output_dir=out, official=official)
+        renderer.catalogue = Catalogue(out, project.date_key)
+        (plan,) = renderer.plan(request)
+        assert plan.name == "2025-04-08_lang-ko"
+        assert plan.identity["twin"] == twin

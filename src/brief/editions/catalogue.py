@@ -151,8 +151,11 @@ class Catalogue:
         return [e for e in self.entries() if e.status == "draft"]
 
     def latest(self) -> Entry | None:
+        """The newest official edition in the default language (a twin in another language
+        published after it on the same date does not displace it), else the newest."""
         official = self.official()
-        return official[0] if official else None
+        in_default = [e for e in official if _in_default_language(e)]
+        return (in_default or official or [None])[0]
 
     def previous(self, as_of: str, same: dict[str, tuple[Any, Any]] | None = None) -> Entry | None:
         """The latest official edition dated strictly before `as_of`; with `same`
@@ -186,6 +189,14 @@ class Catalogue:
         revisions = self.revisions(entry.base)
         newest = revisions[-1] if revisions else None
         return newest if newest is not None and newest.name != entry.name else None
+
+
+def _in_default_language(entry: Entry) -> bool:
+    """True unless the edition records a language other than its model's default."""
+    language = entry.manifest.inputs.get("language")
+    if not isinstance(language, dict):
+        return True
+    return language.get("value") == language.get("default")
 
 
 def _newest(entry: Entry) -> tuple[str, str, str]:
