@@ -1108,11 +1108,31 @@ def evidence_keys(view: Any, params: Any) -> set[str]:
     return keys
 
 
+def watch_reports(a: Assessment, view: Any, days: int = 3) -> dict[str, str]:
+    """Events that are a watch-list item's latest report (same source, dated within `days`
+    of the status change), by event id, with the item's label: the watch table tells them,
+    the evidence table points there (each fact once)."""
+    from analysis import watchlist  # the watch list's current statuses
+
+    cur = watchlist.current(view.watch_indicators, view.watch_status, a.as_of)
+    cur = cur[(cur["source_id"] != "") & cur["effective"].notna()]
+    rows = evidence_rows(a, view)
+    out: dict[str, str] = {}
+    for _, r in rows.iterrows():
+        same = cur[cur["source_id"] == r["source_id"]]
+        near = (pd.to_datetime(same["effective"]) - pd.Timestamp(r["at"])).abs()
+        hit = same[near <= pd.Timedelta(days=days)]
+        if not hit.empty:
+            out[str(r["event_id"])] = str(hit.iloc[0]["label"])
+    return out
+
+
 def evidence_table(a: Assessment, view: Any) -> str:
     rows = evidence_rows(a, view)
     if rows.empty:
         return say("assessment.evidence.none")
     partner = registry.name(a.partner)
+    reported = watch_reports(a, view)
     body = []
     for _, r in rows.iterrows():
         names = [
@@ -1126,7 +1146,12 @@ def evidence_table(a: Assessment, view: Any) -> str:
                     r["date_precision"],
                     short=True,
                 ),
-                narrative.with_cite(narrative.md_escape(r["description"]), [r["source_id"]]),
+                narrative.with_cite(
+                    say("assessment.evidence.watch", label=narrative.md_escape(label))
+                    if (label := reported.get(str(r["event_id"])))
+                    else narrative.md_escape(r["description"]),
+                    [r["source_id"]],
+                ),
                 join(dict.fromkeys(names)),
             ]
         )

@@ -271,3 +271,20 @@ def test_what_moved_compares_two_editions_facts():
     assert A.what_moved({}, after) == ""
     same = A.what_moved(after, after)
     assert same.startswith("The assessment still reads the relationship as cooling")
+
+
+def test_an_event_the_watch_list_reports_is_told_once():
+    """The evidence table points to the watch-list item whose latest report the event is;
+    the other rows keep their description; the rows the readings rest on are unchanged."""
+    from analysis.data import as_of_view
+
+    params = BriefParams(as_of="2025-04-08")
+    view = as_of_view(params.as_of)
+    a = A.assess(view, params)
+    assert A.watch_reports(a, view) == {
+        "2025-03-31-chinese-personnel-enter": "Chinese personnel enter North Korea"
+    }
+    table = A.evidence_table(a, view)
+    assert "Reported under the watch-list item “Chinese personnel enter North Korea”" in table
+    assert "Fourteen Chinese officials" not in table
+    assert "2025-03-31-chinese-personnel-enter" in set(A.evidence_rows(a, view)["event_id"])

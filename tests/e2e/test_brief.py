@@ -257,7 +257,10 @@ def test_as_of_2025_04_08_shows_the_personnel_entry_and_anniversary_but_no_kim_v
     text, found = html_text(edition), facts(edition)
     # the corrected record: the first memorial staff since 2020, not the first Chinese entry
     # (the ambassador and official delegations had entered since 2023)
-    assert "the first such memorial staff to return since the 2020 border closure" in text
+    assert "the first return of such staff since 2020" in text  # the watch list's report
+    # told once: the evidence table points to the watch-list item rather than retelling it
+    assert "the first such memorial staff to return since the 2020 border closure" not in text
+    assert "Reported under the watch-list item “Chinese personnel enter North Korea”" in text
     assert "first Chinese personnel entry since" not in text
     assert "‘milestone’ on its anniversary" in text
     assert found["statuses"]["chinese-personnel-entry"]["status"] == "moved"
@@ -277,7 +280,8 @@ def test_as_of_2026_01_25_shows_the_beijing_summit_li_qiang_the_unopened_bridge_
     # section counts the summit with its month
     assert "Kim arrives in Beijing by train" in text and "Sixth Kim–Xi summit" not in text
     assert "and one in September 2025" in text
-    assert "Premier Li Qiang in Pyongyang" in text
+    assert "Premier Li Qiang arrives in Pyongyang" in text  # the watch list's report, once
+    assert "Premier Li Qiang in Pyongyang" not in text
     bridge = found["statuses"]["new-yalu-bridge"]
     assert bridge["status"] == "signs_of_movement" and "Still unopened" in text
     kim_visit = found["statuses"]["kim-visit-china"]
