@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import narrative, registry
-from analysis.text import join, say
+from analysis import data, narrative, registry
+from analysis.text import join, say, span
 
 SUBJECT = "PRK"
 CHINA = "CHN"
@@ -554,6 +554,14 @@ class Assessment:
     coverage: float  # share of the indicators' weight with data
     agreement: float  # share of the known weight (momentum included) supporting the state
     gated: bool  # the score pointed to warming or cooling but the deed it needs was missing
+    # The edition's date; `as_of` above is where the windows end, earlier when the event
+    # record stops before the edition's date (data/tables.toml, current_to).
+    edition_date: dt.date | None = None
+
+    @property
+    def record_gap(self) -> int:
+        """Days between the end of the event record and the edition's date (0: current)."""
+        return (self.edition_date - self.as_of).days if self.edition_date else 0
 
     def contribution(self, key: str) -> float:
         """An indicator's share of the score (the momentum's under 'momentum')."""
@@ -660,6 +668,12 @@ def _temper(confidence: str, level: float, state: str) -> str:
     return "moderate" if confidence == "high" else confidence
 
 
+# An edition dated more than a month after its event record stops reads the record as of
+# its end, and holds the judgement with one step less confidence.
+STALE_RECORD_DAYS = 31
+LOWER = {"high": "moderate", "moderate": "low", "low": "low"}
+
+
 def _likelihood(margin: float) -> str:
     """The ICD 203 term for how likely the state is, from the score's margin."""
     if margin >= 0.3:
@@ -673,7 +687,7 @@ def context(view: Any, params: Any, at: Any | None = None) -> Context:
     return Context(
         view=view,
         events=signal_events(view.events),
-        at=pd.Timestamp(at if at is not None else params.as_of).normalize(),
+        at=pd.Timestamp(at).normalize() if at is not None else data.record_end(view, params.as_of),
         start=pd.Timestamp(params.start),
         partner=params.compare_with,
         series=params.trade_series,
@@ -690,6 +704,9 @@ def assess(view: Any, params: Any, at: Any | None = None) -> Assessment:
     margin = _margin(score, state, gated)
     agreement = _agreement(readings, flow, state)
     confidence = _temper(_confidence(coverage, agreement, margin), level, state)
+    edition_date = pd.Timestamp(at if at is not None else params.as_of).date()
+    if (edition_date - ctx.at.date()).days > STALE_RECORD_DAYS:  # evidence older than the date
+        confidence = LOWER[confidence]
     likelihood = _likelihood(margin)
     if confidence == "low" and likelihood == "very_likely":
         likelihood = "likely"
@@ -708,6 +725,7 @@ def assess(view: Any, params: Any, at: Any | None = None) -> Assessment:
         coverage=round(coverage, 3),
         agreement=round(agreement, 3),
         gated=gated,
+        edition_date=edition_date,
     )
 
 
@@ -794,6 +812,14 @@ def bottom_line(a: Assessment) -> str:
             sentences.append(say(f"assessment.gated.{'warming' if a.score > 0 else 'cooling'}"))
     if "momentum" not in named:  # the momentum is said once
         sentences.append(say(f"assessment.direction_sentence.{a.direction}"))
+    if a.record_gap > STALE_RECORD_DAYS:
+        sentences.append(
+            say(
+                "assessment.record_stops",
+                date=narrative.fmt_date(a.as_of),
+                span=span(a.record_gap),
+            )
+        )
     return " ".join(sentences)
 
 
@@ -814,7 +840,7 @@ def title(a: Assessment) -> str:
 
 
 def subtitle(a: Assessment) -> str:
-    return say("assessment.subtitle", date=narrative.fmt_date(a.as_of))
+    return say("assessment.subtitle", date=narrative.fmt_date(a.edition_date or a.as_of))
 
 
 def approx_change(pct: float) -> str:
@@ -1209,7 +1235,8 @@ def facts(a: Assessment) -> dict[str, Any]:
     return _plain(
         {
             "assessment": {
-                "as_of": a.as_of.isoformat(),
+                "as_of": (a.edition_date or a.as_of).isoformat(),
+                "read_at": a.as_of.isoformat(),
                 "state": a.state,
                 "direction": a.direction,
                 "confidence": a.confidence,

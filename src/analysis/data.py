@@ -71,6 +71,7 @@ __all__ = [
     "data_fingerprint",
     "latest_publication_date",
     "load_tables",
+    "record_end",
     "references_as_of",
 ]
 
@@ -444,6 +445,15 @@ def references_as_of(
     place of `data/references.json` so that no edition cites a later source.
     """
     return list(as_of_view(as_of, data_dir).sources.values())
+
+
+def record_end(view: Tables, as_of: Any, table: str = "events") -> pd.Timestamp:
+    """Where a window ending at an edition's date really ends for `table`: the edition's
+    date, or the day the table is current to when that is earlier. A window past it would
+    read months nobody searched as months in which nothing happened."""
+    end = pd.Timestamp(as_of).normalize()
+    stops = (getattr(view, "current_to", None) or {}).get(table)
+    return min(end, pd.Timestamp(stops).normalize()) if stops is not None else end
 
 
 def latest_publication_date(data_dir: Path | None = None) -> dt.date:

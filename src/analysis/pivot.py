@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import assessment, charts, exchanges, narrative, registry, timeline
+from analysis import assessment, charts, data, exchanges, narrative, registry, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -296,9 +296,9 @@ def text(view: Tables, params: BriefParams) -> str:
     exchanges by the exchanges section and the whole history is in the milestones chart:
     here each event is printed once, those left out.
     """
-    as_of = pd.Timestamp(params.as_of)
+    as_of = data.record_end(view, params.as_of)
     lo = max(pd.Timestamp(params.start), as_of - pd.Timedelta(days=exchanges.RECENT_DAYS))
-    rus = timeline.headline(milestones(view.events, RUSSIA, lo, params.as_of))
+    rus = timeline.headline(milestones(view.events, RUSSIA, lo, as_of))
     key = rus[rus["event_type"].isin(["treaty", "military"])]
     # printed already: the events behind the assessment and the year's exchanges
     shown = assessment.evidence_keys(view, params) | _shown_keys(
@@ -306,7 +306,7 @@ def text(view: Tables, params: BriefParams) -> str:
     )
     steps = exchanges.group_trips(key) if not key.empty else key
     key = _unshown(key, shown)
-    values = {"as_of": narrative.fmt_date(params.as_of)}
+    values = {"as_of": narrative.fmt_date(as_of)}
     out = []
     if steps.empty:
         out.append(say("pivot.milestones_none", **values))
@@ -319,7 +319,8 @@ def text(view: Tables, params: BriefParams) -> str:
         shown |= _shown_keys(key)
     if covered_since(view, params) is None:  # else the leader chart's title gives the counts
         out.append(say("pivot.leader_uncovered"))
-    out.append(signals_text(view.events, params.as_of, shown=shown))
+    # the recent signals as far as the event record goes (data/tables.toml, current_to)
+    out.append(signals_text(view.events, data.record_end(view, params.as_of), shown=shown))
     return "\n\n".join(out)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import charts, narrative
+from analysis import charts, data, narrative
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -305,7 +305,9 @@ def facts_of(view: Tables, params: BriefParams) -> dict[str, Any]:
 
 def text_of(view: Tables, params: BriefParams) -> str:
     """The section's prose for an as-of view (the notebook's call)."""
-    return text(status_of(view, params), params.as_of, view.events)
+    # changes are counted as far as the watch list was searched (data/tables.toml)
+    as_of = data.record_end(view, params.as_of, "watch_status")
+    return text(status_of(view, params), as_of, view.events)
 
 
 def status_of(view: Tables, params: BriefParams) -> pd.DataFrame:

@@ -288,3 +288,28 @@ def test_an_event_the_watch_list_reports_is_told_once():
     assert "Reported under the watch-list item “Chinese personnel enter North Korea”" in table
     assert "Fourteen Chinese officials" not in table
     assert "2025-03-31-chinese-personnel-enter" in set(A.evidence_rows(a, view)["event_id"])
+
+
+def test_an_edition_past_the_end_of_its_event_record_reads_the_record_as_of_its_end():
+    """Months nobody searched are not months of silence: the windows end where the record
+    does, the bottom line says so, and the judgement is held with less confidence."""
+    rows = [event(f"2025-{m:02d}-10", signal="cooling") for m in (10, 11, 12)]
+    rows += [trip("2025-09-02", "leader"), trip("2025-10-09", "senior")]
+    view = tables(rows)
+    current = A.assess(view, params("2026-01-25"))
+    view.current_to = {"events": dt.date(2026, 1, 25)}
+    stale = A.assess(view, params("2026-08-20"))
+    assert stale.as_of == dt.date(2026, 1, 25) and stale.edition_date == dt.date(2026, 8, 20)
+    assert stale.state == current.state and stale.score == current.score
+    assert stale.confidence == A.LOWER[current.confidence]
+    assert "stops on 25 January 2026, seven months before this edition" in A.bottom_line(stale)
+    facts = A.facts(stale)["assessment"]
+    assert (facts["as_of"], facts["read_at"]) == ("2026-08-20", "2026-01-25")
+    assert "20 August 2026" in facts["subtitle"]
+    # without the record's end, the same view reads six empty months as calm
+    view.current_to = {}
+    assert A.assess(view, params("2026-08-20")).readings["friction"].measures["count"] == 0
+    # a record current to the edition's date changes nothing
+    view.current_to = {"events": dt.date(2026, 1, 25)}
+    same = A.assess(view, params("2026-01-25"))
+    assert same.confidence == current.confidence and "stops on" not in A.bottom_line(same)
