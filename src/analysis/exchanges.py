@@ -57,7 +57,10 @@ def group_trips(rows: pd.DataFrame) -> pd.DataFrame:
 def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
     """Trips (summits and visits) between North Korea and `partner`, one row per trip.
 
-    Kept per events content and partner (like `timeline.prepare`): every section asks.
+    Kept per events content and partner (like `timeline.prepare`): every section asks. The
+    kept rows hold only language-independent values; `partner_name` (the partner in the
+    language being written) is attached to each copy handed out, so one language's names
+    never reach another's charts.
     """
     key = (timeline.MEMO.key(events), partner)
     if key not in _TRIPS:
@@ -65,11 +68,10 @@ def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
         rows = timeline.between(ev, timeline.SUBJECT, partner)
         rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
         rows["partner"] = partner
-        rows["partner_name"] = registry.name(partner)
         if len(_TRIPS) >= 32:
             _TRIPS.pop(next(iter(_TRIPS)))
         _TRIPS[key] = rows.reset_index(drop=True)
-    return _TRIPS[key].copy()
+    return _TRIPS[key].assign(partner_name=registry.name(partner))
 
 
 _TRIPS: dict[tuple[str, str], pd.DataFrame] = {}
