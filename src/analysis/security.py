@@ -261,7 +261,12 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
     counts = counts.sort_values(["year", "category"], kind="stable")
     counts["y1"] = counts.groupby("year")["count"].cumsum()
     counts["y0"] = counts["y1"] - counts["count"]
-    cat_scale = charts.color_scale(charts.CATEGORY_COLORS, list(SHOWN))
+    # The legend names each category in the language being written; colours go by code.
+    legend = {c: say(f"security.legend.{c}") for c in SHOWN}
+    counts["category_name"] = counts["category"].map(legend)
+    cat_scale = alt.Scale(
+        domain=[legend[c] for c in SHOWN], range=[charts.CATEGORY_COLORS[c] for c in SHOWN]
+    )
     bars = (
         alt.Chart(charts.records(counts))
         .mark_bar(stroke=charts.INK)
@@ -272,14 +277,14 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
             y=alt.Y("y0:Q", title=say("axes.events_per_year"), axis=alt.Axis(tickMinStep=1)),
             y2="y1:Q",
             color=alt.Color(
-                "category:N",
+                "category_name:N",
                 title=say("axes.csis_category"),
                 scale=cat_scale,
                 legend=alt.Legend(orient="top", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("year:O", title=say("axes.year")),
-                alt.Tooltip("category:N", title=say("axes.category")),
+                alt.Tooltip("category_name:N", title=say("axes.category")),
                 alt.Tooltip("count:Q", title=say("axes.events")),
             ],
         )
@@ -602,7 +607,8 @@ def trend_sentence(provocations: pd.DataFrame, as_of: Any) -> str:
         y0=y0,
         now=_count("security.missile_events", n[str(y2)]),
         y2=y2,
-        as_of=narrative.fmt_date(as_of, "day").rsplit(" ", 1)[0],
+        day=pd.Timestamp(as_of).day,
+        month=narrative.month_name(pd.Timestamp(as_of).month),
         cite=narrative.cite([PROVOCATIONS_SOURCE]),
     )
 

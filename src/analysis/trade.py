@@ -370,7 +370,7 @@ def share_figure(view: Tables, params: BriefParams) -> charts.Figure:
             year=int(last["year"]),
         )
     subtitle = charts.with_note(
-        "KOTRA; inter-Korean trade excluded; each point in its year.",
+        say("trade.subtitle_share", code=RECONSTRUCTION),
         charts.baseline_note(floor, "%"),
     )
     chart = charts.house(chart, title, subtitle)
@@ -399,7 +399,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
     series = monthly_series(view.trade, params.trade_series)
     rows = monthly_window(view.trade, series, params.start, params.as_of)
     data = rows[["when", "total_usd_m", "source_id", "confidence"]].copy()
-    data["flag"] = data["confidence"].map(lambda c: "low confidence" if c == "low" else "")
+    data["flag"] = data["confidence"].map(lambda c: say("trade.flag_low") if c == "low" else "")
     hi = pd.Timestamp(params.as_of)
     lo = max(pd.Timestamp(params.start), pd.Timestamp(f"{hi.year - MONTHLY_YEARS + 1}-01-01"))
     domain = [narrative.iso(lo), narrative.iso(hi + pd.offsets.MonthEnd(0))]
@@ -413,13 +413,14 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
                 title=None,
                 scale=alt.Scale(type="utc", domain=domain),
                 axis=alt.Axis(
+                    # No formatType: with a utc timeUnit Vega-Lite formats in UTC, and a
+                    # formatType here makes it drop `format` for its default English labels.
                     format=say("axes.month_axis_format"),
-                    formatType="utc",
                     tickCount={"interval": "month", "step": 3},
                     labelAngle=0,
                 ),
             ),
-            y=alt.Y("total_usd_m:Q", title=f"{series}, US$ million"),
+            y=alt.Y("total_usd_m:Q", title=say("axes.usd_million_of", code=series)),
             opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
             tooltip=[
                 alt.Tooltip(
@@ -428,7 +429,9 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
                     format=say("axes.month_format"),
                     formatType="utc",
                 ),
-                alt.Tooltip("total_usd_m:Q", title=f"{series}, US$ million", format=",.1f"),
+                alt.Tooltip(
+                    "total_usd_m:Q", title=say("axes.usd_million_of", code=series), format=",.1f"
+                ),
                 alt.Tooltip("flag:N", title=say("axes.note")),
                 alt.Tooltip("source_id:N", title=say("axes.source")),
             ],
@@ -436,10 +439,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .properties(width=charts.WIDTH, height=190)
     )
     title = monthly_title(rows, series, lo, hi)
-    subtitle = (
-        f"{series}, {lo.year}–{hi.year}; only months with a collected figure have a bar; "
-        "pale bars are low-confidence figures."
-    )
+    subtitle = say("trade.subtitle_monthly", code=series, y0=lo.year, y1=hi.year)
     chart = charts.house(chart, title, subtitle)
     alt_text = say("trade.alt_monthly", code=series, y0=lo.year, y1=hi.year, title=title)
     src = charts.source_line(
