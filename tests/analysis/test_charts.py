@@ -287,3 +287,95 @@ def test_context_labels_above_a_timeline_never_overlap(lang, start, as_of):
             assert box[1] <= other[0] or box[0] >= other[1], (lang, label, top)
         seen.setdefault(top, []).append(box)
     assert len(seen) >= 2  # the labels needed more than one row
+
+
+def test_korean_lead_chart_draws_points_on_both_lanes_after_an_english_render():
+    """The trips cache once kept 'China'/'Russia': a Korean chart built after an English one
+    in the same process dropped every point (lanes 중국/러시아) and said 'no record'."""
+    from analysis import text
+
+    exchanges._TRIPS.clear()
+    with text.language("en"):
+        exchanges.timeline_figure(st.view("2026-02-01"), st.params("2026-02-01"))
+    with text.language("ko"):
+        spec = exchanges.timeline_figure(st.view("2026-02-01"), st.params("2026-02-01")).spec()
+        empty = {text.say("exchanges.empty_lane", partner=p) for p in ("중국", "러시아")}
+    points = [u for u in layers(spec) if mark_type(u) == "point"]
+    assert len(points) == 1
+    drawn = {r["partner_name"] for r in rows_of(spec, points[0])}
+    assert drawn == set(points[0]["encoding"]["y"]["scale"]["domain"]) == {"중국", "러시아"}
+    said = {r.get("msg") for u in layers(spec) for r in rows_of(spec, u)}
+    assert not said & empty
+
+
+# English words that once stood in Korean charts' titles, legends, axes and notes.
+ENGLISH_IN_CHARTS = (
+    "missile",
+    "nuclear",
+    "million",
+    "US$",
+    "inter-Korean",
+    "each point",
+    "only months",
+    "pale bars",
+    "low confidence",
+    "Jan",
+    "Apr",
+    "Jul",
+    "Oct",
+)
+# Columns whose values are the data's own words or identifiers, not chart strings.
+DATA_COLUMNS = charts.DATA_TEXT_COLUMNS | {"source_id", "event_id"}
+
+
+def chart_strings(spec):
+    """Every string a reader sees in the spec but the data's own prose: titles, subtitles,
+    axis and legend titles, tooltip titles, and the values of the encoded nominal fields."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("title", "subtitle", "text") and isinstance(value, (str, list)):
+                    out.extend([value] if isinstance(value, str) else map(str, value))
+                if key not in ("datasets", "data"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    for unit in layers(spec):
+        rows = rows_of(spec, unit)
+        for channel in unit.get("encoding", {}).values():
+            for enc in channel if isinstance(channel, list) else [channel]:
+                field = enc.get("field") if isinstance(enc, dict) else None
+                if field and field not in DATA_COLUMNS and enc.get("type") == "nominal":
+                    out.extend(str(r.get(field)) for r in rows if r.get(field))
+    return out
+
+
+@pytest.mark.parametrize("build", FIGURES)
+def test_korean_charts_hold_no_english_chart_string(build):
+    from analysis import text
+
+    with text.language("ko"):
+        spec = build(st.view("2026-02-01"), st.params("2026-02-01")).spec()
+    svg_text = re.findall(r"<text[^>]*>([^<]*)</text>", vlc.vegalite_to_svg(spec))
+    seen = chart_strings(spec) + svg_text
+    assert seen
+    for word in ENGLISH_IN_CHARTS:
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", re.IGNORECASE)
+        hits = [s for s in seen if pattern.search(s)]
+        assert not hits, (build.__name__, word, hits[:3])
+
+
+def test_korean_month_ticks_read_in_korean():
+    from analysis import text
+
+    with text.language("ko"):
+        spec = trade.monthly_figure(st.view("2026-02-01"), st.params("2026-02-01")).spec()
+    ticks = re.findall(r"<text[^>]*>([^<]*)</text>", vlc.vegalite_to_svg(spec))
+    months = [t for t in ticks if re.fullmatch(r"\d{4}년 \d{1,2}월", t)]
+    assert len(months) >= 4, ticks
+    assert any(t.endswith(" 1월") for t in months)

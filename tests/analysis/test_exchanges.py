@@ -111,3 +111,19 @@ def test_data_text_is_escaped():
     view, params = st.view("2026-02-01", events=ev), st.params("2026-02-01")
     text = exchanges.text(view, params, listed=set())  # the exchange listed here, not in T2
     assert "<script>" not in text and "\\<script\\>" in text
+
+
+def test_kept_trips_never_carry_one_languages_names_into_another():
+    from analysis import text
+
+    exchanges._TRIPS.clear()
+    for first, second in (("en", "ko"), ("ko", "en")):
+        exchanges._TRIPS.clear()
+        with text.language(first):
+            exchanges.exchanges(st.events(), "CHN")
+        with text.language(second):
+            rows = exchanges.exchanges(st.events(), "CHN")
+        assert not rows.empty
+        assert set(rows["partner_name"]) == {"China" if second == "en" else "중국"}
+    # the kept rows themselves hold no language-dependent name
+    assert all("partner_name" not in kept.columns for kept in exchanges._TRIPS.values())

@@ -144,3 +144,15 @@ def test_added_missile_event_changes_the_count():
     view, params = st.view("2026-02-01", provocations=prov), st.params("2026-02-01")
     assert security.trend(view.provocations, params.as_of)["2025"] == 2
     assert "CSIS records two missile events in 2025" in security.text(view, params)
+
+
+def test_trend_sentence_says_the_day_and_month_once_after_the_year():
+    from analysis import text
+
+    with text.language("ko"):
+        korean = security.trend_sentence(st.provocations(), "2026-01-25")
+    assert "2026년에는 1월 25일까지" in korean
+    assert "2026년 1월까지" not in korean
+    with text.language("en"):
+        english = security.trend_sentence(st.provocations(), "2026-01-25")
+    assert "in 2026 up to 25 January" in english
