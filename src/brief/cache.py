@@ -118,15 +118,13 @@ class NotebookCache:
 
     def get(self, key: str, what: str = "") -> Path | None:
         """The entry's executed notebook, or None (a damaged entry is discarded)."""
-        folder = self.dir / key
-        if not folder.exists():
-            return None
-        try:
-            _check(folder, key)
-        except CacheEntryError as exc:
-            self.discard(folder, f"cache entry {key[:12]}{f' ({what})' if what else ''}", exc)
-            return None
-        return folder / EXECUTED
+        problem = self.problem(key)
+        if problem is None:
+            return self.dir / key / EXECUTED
+        if problem != MISSING:
+            label = f"cache entry {key[:12]}{f' ({what})' if what else ''}"
+            self.discard(self.dir / key, label, CacheEntryError(problem))
+        return None
 
     def discard(self, folder: Path, what: str, why: Exception) -> None:
         self._recorded = None  # a discarded entry is no longer one to compare with

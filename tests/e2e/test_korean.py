@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,18 +215,23 @@ window.addEventListener("load", function () {
 """
 
 
-def test_chromium_draws_every_chart_in_korean_with_the_embedded_font(twins, tmp_path):
-    page = _korean_page(twins)
+def _probe(page: str, probe_id: str, script: str, tmp_path: Path) -> tuple[dict, Any]:
+    """Load `page` in headless Chromium with `script` appended: what the script wrote into
+    the `<pre id=probe_id>` it adds (as JSON), and the load's result."""
     head, found, tail = page.rpartition("</body>")
     assert found
-    probe_page = tmp_path / "probe.html"
+    probe_page = tmp_path / f"{probe_id}.html"
     probe_page.write_text(
-        head + '<pre id="brief-probe"></pre>' + PROBE + "</body>" + tail, encoding="utf-8"
+        head + f'<pre id="{probe_id}"></pre>' + script + "</body>" + tail, encoding="utf-8"
     )
     result = browser.load(probe_page, budget_ms=20000)
-    measured = re.search(r'<pre id="brief-probe">(.*?)</pre>', result.dom, flags=re.S)
+    measured = re.search(rf'<pre id="{probe_id}">(.*?)</pre>', result.dom, flags=re.S)
     assert measured and measured.group(1).strip(), result.console[-5:]
-    seen = json.loads(html.unescape(measured.group(1)))
+    return json.loads(html.unescape(measured.group(1))), result
+
+
+def test_chromium_draws_every_chart_in_korean_with_the_embedded_font(twins, tmp_path):
+    seen, result = _probe(_korean_page(twins), "brief-probe", PROBE, tmp_path)
     assert seen["charts"] >= 6 and seen["drawn"] == seen["charts"], seen
     assert seen["withHangul"] == seen["charts"], seen  # Korean titles, axes, legends
     assert all(KOREAN_FONT in family for family in seen["families"]), seen["families"]
@@ -279,16 +285,7 @@ def test_chromium_draws_no_chart_text_clipped_or_over_a_legend_symbol(twins, whi
     label runs into the next entry's symbol, in either language (label widths are measured
     in the font they are drawn in)."""
     page = (getattr(twins, which) / "brief.html").read_text(encoding="utf-8")
-    head, found, tail = page.rpartition("</body>")
-    assert found
-    probe_page = tmp_path / "layout.html"
-    probe_page.write_text(
-        head + '<pre id="brief-layout"></pre>' + LAYOUT + "</body>" + tail, encoding="utf-8"
-    )
-    result = browser.load(probe_page, budget_ms=20000)
-    measured = re.search(r'<pre id="brief-layout">(.*?)</pre>', result.dom, flags=re.S)
-    assert measured and measured.group(1).strip(), result.console[-5:]
-    seen = json.loads(html.unescape(measured.group(1)))
+    seen, _ = _probe(page, "brief-layout", LAYOUT, tmp_path)
     assert seen["charts"] >= 6, seen
     assert seen["clipped"] == [], seen
     assert seen["overlaps"] == [], seen
