@@ -416,6 +416,7 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
                     # No formatType: with a utc timeUnit Vega-Lite formats in UTC, and a
                     # formatType here makes it drop `format` for its default English labels.
                     format=say("axes.month_axis_format"),
+                    labelExpr=month_ticks(),
                     tickCount={"interval": "month", "step": 3},
                     labelAngle=0,
                 ),
@@ -446,6 +447,16 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
         say("charts.source.monthly", series=registry.series_label(series)), data["source_id"]
     )
     return charts.Figure(chart, "trade-monthly", alt_text, src)
+
+
+def month_ticks() -> str:
+    """Month ticks as the catalogue writes them: January's with its year, the others in the
+    short form (Korean '2025년 1월', '4월', …; English keeps 'Apr 2025')."""
+    full, short = say("axes.month_axis_format"), say("axes.month_axis_format_short")
+    return (
+        f"utcmonth(datum.value) == 0 ? utcFormat(datum.value, '{full}')"
+        f" : utcFormat(datum.value, '{short}')"
+    )
 
 
 def monthly_title(rows: pd.DataFrame, series: str, lo: Any, hi: Any) -> str:
