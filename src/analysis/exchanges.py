@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from analysis import assessment, charts, narrative, registry, timeline
-from analysis.data import Tables, coverage_window
+from analysis.data import Tables, coverage_window, record_end
 from analysis.params import BriefParams
 from analysis.text import join as join_words
 from analysis.text import number, say, span
@@ -510,11 +510,13 @@ def text(view: Tables, params: BriefParams, listed: set[str] | None = None) -> s
 
 
 def recent_rows(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> pd.DataFrame:
-    """The trips of the last year with China and the comparison partner, in date order."""
-    lo = max(pd.Timestamp(params.start), pd.Timestamp(params.as_of) - pd.Timedelta(days=days))
+    """The trips of the last year of the event record with China and the comparison
+    partner, in date order (the year ends where the record does: data.record_end)."""
+    end = record_end(view, params.as_of)
+    lo = max(pd.Timestamp(params.start), end - pd.Timedelta(days=days))
     rows = pd.concat(
         [
-            in_window(exchanges(view.events, code), lo, params.as_of)
+            in_window(exchanges(view.events, code), lo, end)
             for code in (timeline.CHINA, params.compare_with)
         ],
         ignore_index=True,
@@ -528,7 +530,7 @@ def recent_list(
     """The exchanges of the last year not among the events behind the assessment (the key
     judgements' table lists those), as a chronology table (one row each)."""
     rows = recent_rows(view, params, days)
-    as_of = narrative.fmt_date(params.as_of)
+    as_of = narrative.fmt_date(record_end(view, params.as_of))
     if rows.empty:
         return say(
             "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
