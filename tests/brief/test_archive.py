@@ -117,7 +117,8 @@ def test_each_card_carries_bottom_line_as_of_what_is_new_and_publication_date(ou
     card = re.search(r'<li[^>]*data-edition="2025-04-08".*?</li>', page, flags=re.S).group(0)
     assert '<p class="bottom-line">A thaw, on the surface.</p>' in card
     assert '<dd class="as-of">2025-04-08</dd>' in card
-    assert "Since 2024-10-21" in card and "events: 1 new" in card
+    assert "Since 2024-10-21: " in card and "1 event stated for the first time." in card
+    assert "Stated facts" not in card  # the counts per kind are brief diff's, not a card's
     assert "2025-04-08 15:30 UTC" in card  # published, not the as-of date
     first = re.search(r'<li[^>]*data-edition="2024-10-21".*?</li>', page, flags=re.S).group(0)
     assert "first edition in the archive" in first
@@ -307,3 +308,19 @@ def test_latest_is_the_default_language_edition_even_when_its_twin_came_later(tm
     _twin(only, "2026-02-01_lang-ko", "2026-02-01", "ko")
     write_official(only, ["2026-02-01_lang-ko"])
     assert Catalogue(only).latest().name == "2026-02-01_lang-ko"
+
+
+def test_a_twin_card_speaks_its_pages_language_and_latest_stays_in_the_default(tmp_path):
+    out = tmp_path / "output"
+    _twin(out, "2026-01-25", "2026-01-25", "en")
+    page = '<html><head><title>북중 관계: 냉각</title></head><body><p class="subtitle">평가</p>'
+    _twin(out, "2026-01-25_lang-ko", "2026-01-25", "ko", html_text=page + "</body></html>")
+    write_official(out, ["2026-01-25", "2026-01-25_lang-ko"])  # the twin published last
+    text = write_archive(out).read_text(encoding="utf-8")
+    korean = text.split('data-edition="2026-01-25_lang-ko"', 1)[1].split("</li>", 1)[0]
+    assert "북중 관계: 냉각" in korean and '<p class="bottom-line">평가</p>' in korean
+    assert "Bottom line (ko)." not in korean  # the facts' words are the default language's
+    english = text.split('data-edition="2026-01-25"', 1)[1].split("</li>", 1)[0]
+    assert "Bottom line (en)." in english and 'class="badge latest"' in english
+    assert 'class="badge latest"' not in korean
+    assert 'Latest: <a href="latest/index.html">2026-01-25</a>' in text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import os
 import re
@@ -26,10 +27,10 @@ from urllib.parse import quote
 
 import jinja2
 
-from brief.editions.catalogue import INDEX, LATEST, Catalogue, Entry
-from brief.editions.diff import compare, read_facts
+from brief.editions.catalogue import INDEX, LATEST, Catalogue, Entry, in_default_language
+from brief.editions.diff import EditionDiff, compare, read_facts
 from brief.editions.manifest import Manifest, ManifestError
-from brief.editions.views import built_label, code_text, engine_text, param_value, summary
+from brief.editions.views import built_label, code_text, engine_text, param_value
 from brief.fsutil import atomic_write
 from brief.hashing import value_sha256
 
@@ -87,9 +88,17 @@ def provenance(manifest: Manifest) -> str:
 def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
     """One line: what this edition states that its recorded previous edition did not."""
     previous = (entry.manifest.previous or {}).get("edition")
-    if not previous:  # manifests older than the record of it: the catalogue's choice
-        found = catalogue.previous(entry.as_of)
-        previous = found.name if found is not None else None
+    if not previous:  # a manifest older than that record: the latest earlier edition in
+        # the default language (such an edition predates languages, so it is in that one)
+        found = [
+            e
+            for e in catalogue.official()
+            if e.as_of
+            and e.as_of < entry.as_of
+            and in_default_language(e)
+            and e.order < entry.order  # published before it, as its "previous" would be
+        ]
+        previous = found[0].name if found else None
     if not previous:
         return "first edition in the archive"
     folder = catalogue.output_dir / str(previous)
@@ -100,8 +109,46 @@ def new_since_previous(entry: Entry, catalogue: Catalogue) -> str:
     old_facts, _ = read_facts(folder, old)
     new_facts, _ = read_facts(entry.path, entry.manifest)
     d = compare(old, old_facts, entry.manifest, new_facts, entry.date_key)
-    moved = summary(d)
-    return f"Since {previous}: " + (" ".join(moved) if moved else "no change in the stated facts")
+    return f"Since {previous}: {card_summary(d)}"
+
+
+def card_summary(d: EditionDiff) -> str:
+    """What moved, in a card's few words: the assessment's state and confidence, and how
+    many events the edition states that its previous one did not (the rest: `brief diff`)."""
+    sentences = []
+    kind = d.kind("assessment")
+    if kind is not None and kind.changed:
+        old, new = kind.changed[0].old or {}, kind.changed[0].new or {}
+        if old.get("state") != new.get("state"):
+            sentences.append(f"the assessment moved from {old.get('state')} to {new.get('state')}")
+        else:
+            sentences.append(f"the assessment still reads {new.get('state')}")
+        if old.get("confidence") != new.get("confidence"):
+            sentences.append(f"confidence {new.get('confidence')} (was {old.get('confidence')})")
+    elif kind is not None and kind.added:
+        state = (kind.added[0].new or {}).get("state")
+        sentences.append(f"the first with an assessment ({state})" if state else "")
+    events = d.kind("events")
+    if events is not None and events.added:
+        n = len(events.added)
+        sentences.append(f"{n} event{'s' if n != 1 else ''} stated for the first time")
+    text = "; ".join(s for s in sentences if s)
+    return (text[:1].upper() + text[1:] + ".") if text else "No change in the stated facts."
+
+
+def page_heading(entry: Entry) -> tuple[str, str]:
+    """The title and subtitle an edition's page shows its readers (in its language), from
+    its HTML; empty strings when the page is missing or has none."""
+    path = entry.path / HTML_FILE
+    try:
+        page = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "", ""
+    found = [re.search(p, page, flags=re.S) for p in _HEADING]
+    return tuple(html.unescape(m.group(1)).strip() if m else "" for m in found)  # type: ignore[return-value]
+
+
+_HEADING = (r"<title>(.*?)</title>", r'<p class="subtitle">(.*?)</p>')
 
 
 def _language(entry: Entry) -> dict[str, Any] | None:
@@ -160,14 +207,19 @@ def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
     if entry.problems:
         badges.append(Badge("failed", "Fails verification"))
     classes = ["edition", "official"] + (["latest"] if latest else [])
+    language = _language(entry) or {}
+    native = language.get("value") == language.get("default")  # the facts' own language
+    heading = page_heading(entry) if not native else ("", "")
     shown = {k: v for k, v in m.non_default.items() if k != entry.date_key}
     when = ("Published", m.publication.published) if m.publication.published else ("Built", m.built)
     return {
         "name": entry.name,
         "classes": " ".join(classes),
         "badges": badges,
-        "title": str(assessment.get("title") or m.title or entry.name),
-        "bottom_line": str(assessment.get("label") or ""),
+        # A twin in another language shows its own page's words (facts are stated once, in
+        # the default language): its title, and its subtitle in place of the bottom line.
+        "title": heading[0] or str(assessment.get("title") or m.title or entry.name),
+        "bottom_line": str(assessment.get("label") or "") if native else heading[1],
         "erratum": m.publication.erratum or "",
         "superseded": newer.name if newer else "",
         "superseded_href": _href(newer.name, HTML_FILE) if newer else "",
@@ -221,8 +273,7 @@ def twin_groups(catalogue: Catalogue) -> list[list[Entry]]:
 
 
 def archive_html(catalogue: Catalogue) -> str:
-    official = catalogue.official()
-    latest = official[0] if official else None
+    latest = catalogue.latest()  # the newest in the default language: the badge and lede
     groups = twin_groups(catalogue)
     # The page is headed by the newest row's first edition (its default language).
     heading = (groups[0][0].manifest.title if groups else "") or "Editions"

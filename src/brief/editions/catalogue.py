@@ -154,7 +154,7 @@ class Catalogue:
         """The newest official edition in the default language (a twin in another language
         published after it on the same date does not displace it), else the newest."""
         official = self.official()
-        in_default = [e for e in official if _in_default_language(e)]
+        in_default = [e for e in official if in_default_language(e)]
         return (in_default or official or [None])[0]
 
     def previous(self, as_of: str, same: dict[str, tuple[Any, Any]] | None = None) -> Entry | None:
@@ -191,7 +191,7 @@ class Catalogue:
         return newest if newest is not None and newest.name != entry.name else None
 
 
-def _in_default_language(entry: Entry) -> bool:
+def in_default_language(entry: Entry) -> bool:
     """True unless the edition records a language other than its model's default."""
     language = entry.manifest.inputs.get("language")
     if not isinstance(language, dict):
