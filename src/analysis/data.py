@@ -447,13 +447,26 @@ def references_as_of(
     return list(as_of_view(as_of, data_dir).sources.values())
 
 
+# The date column of the tables whose currency bounds the brief's recent windows.
+RECORD_DATES = {"events": "date", "watch_status": "effective"}
+
+
 def record_end(view: Tables, as_of: Any, table: str = "events") -> pd.Timestamp:
     """Where a window ending at an edition's date really ends for `table`: the edition's
-    date, or the day the table is current to when that is earlier. A window past it would
-    read months nobody searched as months in which nothing happened."""
+    date, or the day the table is current to when that is earlier (a window past it would
+    read months nobody searched as months in which nothing happened). A row dated later
+    than the declared currency moves the end to it: the record reaches at least that far."""
     end = pd.Timestamp(as_of).normalize()
     stops = (getattr(view, "current_to", None) or {}).get(table)
-    return min(end, pd.Timestamp(stops).normalize()) if stops is not None else end
+    if stops is None:
+        return end
+    frame = getattr(view, table, None)
+    column = RECORD_DATES.get(table)
+    if isinstance(frame, pd.DataFrame) and column in frame and not frame.empty:
+        latest = pd.to_datetime(frame[column].astype(str), errors="coerce", format="mixed").max()
+        if pd.notna(latest):
+            stops = max(pd.Timestamp(stops), latest)
+    return min(end, pd.Timestamp(stops).normalize())
 
 
 def latest_publication_date(data_dir: Path | None = None) -> dt.date:

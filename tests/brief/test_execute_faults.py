@@ -200,7 +200,7 @@ def test_kill_9_at_any_stage_leaves_no_process_no_open_pipe_and_no_damage(
         elif stage == "executing":
             running.wait_for_file(".brief/build/run-*/notebooks/started", project)
         elif stage == "between-cache-writes":
-            running.wait_for("[1/2] 01_count.ipynb executed")
+            running.wait_for(": 01_count.ipynb executed")  # "[1/2] <edition>: 01_count…"
         else:
             running.wait_for("assembling")
         running.process.send_signal(signal.SIGKILL)

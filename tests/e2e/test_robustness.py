@@ -710,6 +710,8 @@ HOSTILE_TEXTS = [
     "Talks $math$ @cite \\ [link](http://evil.example) </div> {{< include x >}}",
 ]
 HOSTILE_STRINGS = [SCRIPT, IMG, *MARKUP]
+# The built-in template's own script: charts are drawn once the embedded fonts are loaded.
+FONT_WAIT = "/* Vega measures a label when it lays a chart out"
 
 
 @dataclass
@@ -940,9 +942,13 @@ def test_hostile_text_is_shown_as_text_in_the_html_and_nothing_runs(hostile, tmp
         assert not [a for t, a in dom.elements if t == "img" and a.get("src") == "x"]
         links = [a.get("href") or "" for t, a in dom.elements if t == "a"]
         assert not [h for h in links if "evil.example" in h], "the Markdown link became a link"
-        # scripts: the Vega bundle, one vegaEmbed call per chart, and the probe; nothing else
+        # scripts: the Vega bundle, the template's wait for the embedded fonts, one
+        # vegaEmbed call per chart, and the probe; nothing else
         others = [s for s in dom.scripts if not s.lstrip().startswith("vegaEmbed(")]
         others = [s for s in others if "data-pwned" not in s]
+        fonts = [s for s in others if s.lstrip().startswith(FONT_WAIT)]
+        others = [s for s in others if s not in fonts]
+        assert len(fonts) == 1 and "__pwned" not in fonts[0], [s[:80] for s in fonts]
         assert len(others) == 1 and len(others[0]) > 100_000, [s[:80] for s in others]
         assert "__pwned" not in others[0]
         for string in HOSTILE_STRINGS:
@@ -950,10 +956,9 @@ def test_hostile_text_is_shown_as_text_in_the_html_and_nothing_runs(hostile, tmp
     # no Markdown, math or citation was made of the text
     assert "<em>bold</em>" not in page and "<em>x</em>" not in page
     assert 'data-cites="cite"' not in page and 'class="math' not in page
-    # shown where the brief prints event descriptions, and in "What changed"
+    # shown where the brief prints the event (once: each fact once, docs/STYLE.md)
     visible = Dom.parse(page).visible
-    assert visible.count(squash(SCRIPT)) >= 3 and visible.count(squash(MARKUP[-1])) >= 3
-    assert squash(f"new: {hostile.days[0]} — Envoy in Beijing {SCRIPT}") in visible
+    assert visible.count(squash(SCRIPT)) >= 1 and visible.count(squash(MARKUP[-1])) >= 1
 
 
 def test_hostile_text_is_literal_in_the_pdf(hostile):
@@ -962,7 +967,7 @@ def test_hostile_text_is_literal_in_the_pdf(hostile):
     text = squash(" ".join(page.extract_text() or "" for page in reader.pages))
     for string in HOSTILE_STRINGS:
         assert squash(string) in text, f"{string!r} is not in the PDF text"
-    assert text.count(squash(SCRIPT)) >= 3
+    assert text.count(squash(SCRIPT)) >= 1
     for page in reader.pages:
         for annot in page.get("/Annots") or []:
             action = annot.get_object().get("/A") or {}
@@ -978,7 +983,7 @@ def test_the_archive_page_stays_well_formed_and_escaped(hostile):
     assert [t for t, _a in dom.elements if t in {"script", "img", "iframe", "object"}] == []
     assert not [a for _t, a in dom.elements if any(k.startswith("on") for k in a)]
     assert "__pwned" not in page and "evil.example" not in page
-    names = [a.get("data-edition") for t, a in dom.elements if t == "li"]
+    names = [a["data-edition"] for t, a in dom.elements if t == "li" and "data-edition" in a]
     assert names[0] == hostile.name and hostile.edition.name in names
     loaded = browser.load(hostile.output / "index.html", budget_ms=2000)
     assert loaded.page_requests == []
