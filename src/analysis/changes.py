@@ -34,13 +34,14 @@ FIGURES: tuple[tuple[re.Pattern[str], str], ...] = (
 MOST_REVISIONS = 4  # revised figures named in the text; the rest are counted
 
 
-def _entries(facts: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    """One kind of a facts document, keeping only well-formed entries (a hand-edited or
-    older facts.json must not break the section: what cannot be read is left out)."""
+def _entries(facts: dict[str, Any], kind: str, shape: Any = dict) -> dict[str, Any]:
+    """One kind of a facts document, keeping only entries of the expected `shape` (a
+    hand-edited or older facts.json must not break the section: what cannot be read is
+    left out)."""
     found = facts.get(kind) if isinstance(facts, dict) else None
     if not isinstance(found, dict):
         return {}
-    return {k: v for k, v in found.items() if isinstance(v, dict)}
+    return {k: v for k, v in found.items() if isinstance(v, shape)}
 
 
 def _assessed(facts: dict[str, Any]) -> bool:
@@ -109,9 +110,12 @@ def watch_moves(previous: dict[str, Any], current: dict[str, Any]) -> str:
 
 def new_events(previous: dict[str, Any], current: dict[str, Any], previous_date: str) -> str:
     """How many events the edition draws on that happened after the previous edition."""
-    old, new = (f.get("events") if isinstance(f, dict) else None for f in (previous, current))
-    old, new = (e if isinstance(e, dict) else {} for e in (old, new))
-    after = [k for k in new.keys() - old.keys() if str(new[k])[:10] > previous_date]
+    # an event is its "date — text" string, or {"label": that string, "window": days}
+    old, new = (
+        {k: v if isinstance(v, str) else str(v.get("label") or "") for k, v in e.items()}
+        for e in (_entries(f, "events", str | dict) for f in (previous, current))
+    )
+    after = [k for k in new.keys() - old.keys() if new[k][:10] > previous_date]
     corrected = [k for k in new.keys() & old.keys() if new[k] != old[k]]
     sentences = []
     if after:

@@ -118,12 +118,13 @@ class Renderer:
 
     # --- inputs -----------------------------------------------------------------------
 
-    def data_state(self) -> DataState:
+    def data_state(self, *, remember: bool = True) -> DataState:
         """A read-only snapshot of data/ and notebooks/ (what every key and kernel reads);
-        validation runs once per distinct data content and subject code."""
+        validation runs once per distinct data content and subject code (`remember=False`,
+        a dry run: no validated marker is written or discarded)."""
         self.run_root = owned_tempdir(self.project.build_root, RUN_PREFIX)
-        say, warn = self.progress.line, self.progress.warn
-        return prepare_data(self.project, self.run_root, self.subject_code(), say, warn)
+        say, warn, code = self.progress.line, self.progress.warn, self.subject_code()
+        return prepare_data(self.project, self.run_root, code, say, warn, remember=remember)
 
     def subject_code(self) -> str:
         # Subject code is its modules and its sentence catalogues (analysis.text).
@@ -183,13 +184,7 @@ class Renderer:
         from brief.engines import choose_engine
         from brief.execute import declared_parameters, plan_jobs
 
-        if remember:
-            data = self.data_state()
-        else:  # a dry run: the same snapshot and validation, but no marker recorded
-            self.run_root = owned_tempdir(self.project.build_root, RUN_PREFIX)
-            say, warn = self.progress.line, self.progress.warn
-            code = self.subject_code()
-            data = prepare_data(self.project, self.run_root, code, say, warn, remember=False)
+        data = self.data_state(remember=remember)
         model = self.project.subject("params")
         engine = choose_engine(self.engine_request)
         self.engine = engine

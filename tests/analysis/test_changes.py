@@ -131,3 +131,13 @@ def test_the_korean_catalogue_has_every_key_of_the_english_one():
 )
 def test_korean_particle_after_a_digit_follows_how_it_is_read(written, read):
     assert korean_particles(written) == read
+
+
+def test_events_given_with_their_window_count_like_plain_ones_and_odd_entries_are_skipped():
+    new = {
+        **NEW,
+        "events": {**NEW["events"], "2026-01-10-f": {"label": "2026-01-10 — X", "window": 90}},
+    }
+    new["events"]["broken"] = 7  # a hand-edited facts.json: left out, never a crash
+    text = what_changed(OLD, new, previous_date="2025-04-08", date="2026-01-25")
+    assert "draws on three events recorded since 8 April 2025" in text

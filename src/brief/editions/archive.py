@@ -207,8 +207,7 @@ def _card(entry: Entry, catalogue: Catalogue, latest: bool) -> dict[str, Any]:
     if entry.problems:
         badges.append(Badge("failed", "Fails verification"))
     classes = ["edition", "official"] + (["latest"] if latest else [])
-    language = _language(entry) or {}
-    native = language.get("value") == language.get("default")  # the facts' own language
+    native = in_default_language(entry)  # the facts' own language
     heading = page_heading(entry) if not native else ("", "")
     shown = {k: v for k, v in m.non_default.items() if k != entry.date_key}
     when = ("Published", m.publication.published) if m.publication.published else ("Built", m.built)
@@ -265,9 +264,8 @@ def twin_groups(catalogue: Catalogue) -> list[list[Entry]]:
         rows.setdefault(key, []).append(entry)
 
     def order(entry: Entry) -> tuple[bool, bool, int]:
-        found = _language(entry) or {}
         superseded = catalogue.superseded_by(entry) is not None
-        return superseded, found.get("value") != found.get("default"), official.index(entry)
+        return superseded, not in_default_language(entry), official.index(entry)
 
     return [sorted(row, key=order) for row in rows.values()]
 
