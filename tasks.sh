@@ -50,15 +50,18 @@ setup_venv() {
   # Reinstall only when the lock files or the package metadata change.
   local stamp want
   check_python
-  want=$( (echo "with bytecode"; cat "${LOCKS[@]}" pyproject.toml) | sha256sum | cut -c1-16)
+  want=$( (echo "with bytecode, src too"; cat "${LOCKS[@]}" pyproject.toml) | sha256sum | cut -c1-16)
   stamp="$VENV/.brief-stamp"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   echo "setting up $VENV from ${LOCKS[*]} (once)" >&2
   install_locked "${LOCKS[@]}"
   # Bytecode for every installed module: uv writes none, and where PYTHONDONTWRITEBYTECODE
   # is set every renderer, worker and kernel would compile pandas, Altair and the rest
-  # from source (seconds of each cold render). compileall writes whatever that variable says.
-  "$VENV/bin/python" -m compileall -q -j 0 "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
+  # from source (seconds of each cold render). compileall writes whatever that variable says;
+  # src/ too (a .pyc an edit makes stale is ignored; code digests skip __pycache__).
+  "$VENV/bin/python" -m compileall -q -j 0 src \
+    "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+    >/dev/null || true
   "$VENV/bin/python" -c "import analysis, brief, papermill, altair, vl_convert, typst, pypandoc" \
     || { echo "error: the environment in $VENV did not install completely" >&2; exit 1; }
   echo "$want" > "$stamp"
