@@ -17,7 +17,6 @@ docs/STYLE.md lists the indicators, windows and weights for readers of the code.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -695,29 +694,22 @@ def context(view: Any, params: Any, at: Any | None = None) -> Context:
     )
 
 
-# Memo of assess() per view object: the narrative asks for the same assessment many times
-# (each language, the readings' past dates, the evidence keys of other sections). A view is
-# never changed once made, so its results stay valid while it lives; the weak reference
-# guards against a later view reusing a dead one's id.
-_ASSESSED: dict[int, tuple[weakref.ref, dict[tuple[str, str], Assessment]]] = {}
+# assess() results by the view's content, parameters and date: the narrative asks for the
+# same assessment many times (each language, the readings' past dates, other sections'
+# evidence keys). Keyed by content like timeline.prepare, so a view changed in place is
+# assessed afresh.
+_ASSESSED: dict[tuple[str, str, str], Assessment] = {}
 
 
 def assess(view: Any, params: Any, at: Any | None = None) -> Assessment:
     """The assessment from an as-of view (and nothing else); `at` moves the windows' end."""
-    try:
-        ref = weakref.ref(view)
-    except TypeError:  # not a view object (a test's stand-in): nothing to remember it by
-        return _assess(view, params, at)
-    slot = _ASSESSED.get(id(view))
-    if slot is None or slot[0]() is not view:
-        for dead in [k for k, (r, _) in _ASSESSED.items() if r() is None]:
-            del _ASSESSED[dead]
-        slot = _ASSESSED[id(view)] = (ref, {})
     dump = getattr(params, "model_dump_json", None)
-    key = (dump() if dump else repr(params), str(at))
-    if key not in slot[1]:
-        slot[1][key] = _assess(view, params, at)
-    return slot[1][key]
+    key = (data.view_key(view), dump() if dump else repr(params), str(at))
+    if key not in _ASSESSED:
+        if len(_ASSESSED) >= 32:
+            _ASSESSED.pop(next(iter(_ASSESSED)))
+        _ASSESSED[key] = _assess(view, params, at)
+    return _ASSESSED[key]
 
 
 def _assess(view: Any, params: Any, at: Any | None) -> Assessment:

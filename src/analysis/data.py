@@ -270,6 +270,26 @@ class Tables:
 
 
 # ----------------------------------------------------------------- checksums and the cache
+def frame_key(frame: pd.DataFrame) -> str:
+    """A hash of a frame's values, index and columns: what per-content memos key on."""
+    h = hashlib.sha256(repr(list(frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def view_key(view: Any) -> str:
+    """A hash of a view's content (each table as `frame_key`, the rest as JSON): equal for
+    equal content whatever object holds it, different once a table is changed in place."""
+    h = hashlib.sha256()
+    for name, value in sorted(vars(view).items()):
+        h.update(name.encode() + b"\0")
+        if isinstance(value, pd.DataFrame):
+            h.update(frame_key(value).encode())
+        else:
+            h.update(json.dumps(value, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
 def _data_dir(data_dir: Path | str | None) -> Path:
     return Path(data_dir) if data_dir is not None else paths.data_dir()
 

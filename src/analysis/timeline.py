@@ -8,13 +8,12 @@ each row gets `when` (the first day the date can mean), `year`, and a short plai
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
 
-from analysis import narrative, registry
+from analysis import data, narrative, registry
 
 SUBJECT = registry.SUBJECT
 CHINA = registry.CHINA
@@ -59,11 +58,7 @@ class _Memo:
         self.frames: OrderedDict[str, pd.DataFrame] = OrderedDict()
         self.computed = 0  # how many times the work was done (for the test and the bench)
 
-    @staticmethod
-    def key(events: pd.DataFrame) -> str:
-        h = hashlib.sha256(repr(list(events.columns)).encode())
-        h.update(pd.util.hash_pandas_object(events, index=True).to_numpy().tobytes())
-        return h.hexdigest()
+    key = staticmethod(data.frame_key)
 
     def get(self, events: pd.DataFrame) -> pd.DataFrame:
         key = self.key(events)

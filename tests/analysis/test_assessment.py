@@ -206,6 +206,18 @@ def test_warming_needs_a_deed_and_cooling_needs_friction():
     assert A.assess(tables(snubs), params()).state == "cooling"
 
 
+def test_an_assessment_is_remembered_by_content_and_redone_when_a_view_changes():
+    quiet = [trip(f"{y}-05-01", "leader") for y in range(2014, 2020)]
+    snubs = [*quiet, event("2026-01-08", signal="cooling"), event("2026-01-14", signal="cooling")]
+    view = tables(snubs)
+    first = A.assess(view, params())
+    assert first.state == "cooling"
+    assert A.assess(tables(snubs), params()) is first  # equal content: not computed again
+    assert A.assess(view, params("2026-01-26")) is not first  # another date: computed
+    view.events.loc[view.events.index[-2:], "signal"] = "neutral"  # the snubs, in place
+    assert A.assess(view, params()).state != "cooling"
+
+
 def test_the_words_come_from_the_catalogue_and_follow_the_state():
     rows = [
         trip("2025-09-02", "leader"),
