@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import multiprocessing.util
 import os
@@ -73,7 +74,7 @@ def kernel_spec(state_dir: Path) -> Path:
 
 def quick_ready_client() -> type:
     """jupyter_client's async client with a 20 ms final IOPub flush in `wait_for_ready`
-    instead of 200 ms: paid twice per notebook (the reset, then nbclient), for nothing.
+    instead of 200 ms: paid at every notebook's handshake, for nothing.
 
     The handshake itself is kept (a kernel_info reply on shell, one message on IOPub), so
     a new client's IOPub socket is connected before any cell runs and no output is lost;
@@ -152,7 +153,8 @@ def _spec_manager(job: Job) -> Any:
 
 
 def kernel_for(job: Job) -> tuple[Any, bool]:
-    """A kernel started for this job's environment and folder, reset to a blank namespace."""
+    """A kernel started for this job's environment and folder (the worker's, when it was);
+    whether it was started for it. Not yet reset: see `reset_code`."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -177,21 +179,78 @@ def kernel_for(job: Job) -> tuple[Any, bool]:
         _Kernel.manager, _Kernel.identity, _Kernel.unreported = km, identity, True
         if started_hook is not None and kernel_pid(km):
             started_hook(kernel_pid(km))
-    client = km.client()
-    client.start_channels()
-    reset = (
-        "get_ipython().reset(new_session=True)\n"
-        f"__import__('os').chdir({job.cwd!r})"  # a notebook's chdir must not leak to the next
-    )
-    try:
-        run_sync(client.wait_for_ready)(timeout=120)
-        reply = run_sync(client.execute_interactive)(reset, store_history=False, timeout=120)
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError("the kernel could not be reset between notebooks")
-    finally:
-        client.stop_channels()
     started, _Kernel.unreported = _Kernel.unreported, False
     return km, started
+
+
+def reset_code(job: Job) -> str:
+    """What makes a reused kernel blank for the next notebook: a new IPython session
+    (namespace, history, execution count) and the job's folder (a notebook's chdir must
+    not leak to the next)."""
+    return f"get_ipython().reset(new_session=True)\n__import__('os').chdir({job.cwd!r})"
+
+
+ENGINE = "brief-kept-kernel"  # the papermill engine below, in papermill's engine registry
+
+
+@functools.cache
+def register_engine() -> str:
+    """Register, once, papermill's nbclient engine for a kernel the worker keeps.
+
+    Two costs of the stock engine are paid per notebook for nothing here: it saves the
+    whole notebook at every cell's start and end (twice per cell, the outputs so far
+    included), and a reset before it needs a client of its own (a second handshake). This
+    engine resets the kernel in papermill's own client before the first cell and saves
+    once, when papermill writes the result; a notebook stopped by the cell timeout is
+    saved as far as it ran, so the report can name the running cell.
+    """
+    from nbformat import write
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from traitlets import Unicode
+
+    class ResettingClient(PapermillNotebookClient):
+        reset = Unicode("")
+
+        async def async_start_new_kernel_client(self) -> Any:
+            client = await super().async_start_new_kernel_client()
+            reply = await client.execute_interactive(self.reset, store_history=False, timeout=120)
+            if reply["content"].get("status") != "ok":
+                raise RuntimeError("the kernel could not be reset between notebooks")
+            return client
+
+        def start_new_kernel_client(self) -> Any:  # nbclient binds the sync form once
+            from jupyter_core.utils import run_sync
+
+            return run_sync(self.async_start_new_kernel_client)()
+
+    class KeptKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: Any = None, **kw: Any):
+            try:
+                return super().execute_notebook(nb, kernel_name, output_path=None, **kw)
+            except BaseException:
+                if output_path:  # the cells mutated in place: what ran, and what was running
+                    write(nb, output_path)
+                raise
+
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man: Any, kernel_name: str, *, km: Any, reset: str, **kw: Any
+        ) -> Any:
+            return ResettingClient(
+                nb_man,
+                km=km,
+                reset=reset,
+                kernel_name=kernel_name,
+                timeout=kw.get("execution_timeout"),
+                startup_timeout=kw.get("start_timeout", 60),
+                log=logger,
+            ).execute()
+
+    papermill_engines.register(ENGINE, KeptKernelEngine)
+    return ENGINE
 
 
 def kernel_pid(km: Any) -> int | None:
@@ -216,8 +275,10 @@ def run_notebook(job: Job) -> Result:
             nbformat.reads(job.notebook, as_version=4),
             target,
             parameters=job.params,
+            engine_name=register_engine(),
             kernel_name=KERNEL_NAME,
             km=km,
+            reset=reset_code(job),
             progress_bar=False,
             log_output=False,
             execution_timeout=job.cell_timeout,

@@ -95,14 +95,15 @@ def _warm(job: Job) -> None:
     km, _ = worker_side.kernel_for(job)
     worker_side._Kernel.unreported = True  # the first notebook's result reports this start
     imports = job.env.get("BRIEF_PRELOAD", "")
-    if imports:
-        client = km.client()
-        client.start_channels()
-        try:
-            code = "\n".join(f"import {name}" for name in imports.split(",") if name)
+    client = km.client()
+    client.start_channels()
+    try:  # ready before the first notebook, its imports done if the project names them
+        run_sync(client.wait_for_ready)(timeout=120)
+        code = "\n".join(f"import {name}" for name in imports.split(",") if name)
+        if code:
             run_sync(client.execute_interactive)(code, store_history=False, timeout=300)
-        finally:
-            client.stop_channels()
+    finally:
+        client.stop_channels()
 
 
 def _remember_pid(pid: int) -> None:
