@@ -214,6 +214,12 @@ def copy_project(source: Path, target: Path) -> Path:
     repository's, as tests/support/cli.py `tiny_project()` prepares it.
     """
     shutil.copytree(source, target, ignore=COPY_IGNORE)
+    # As `bash tasks.sh setup` leaves a checkout: the project's modules compiled (this
+    # machine sets PYTHONDONTWRITEBYTECODE, so nothing else would write their bytecode).
+    if (target / "src").is_dir():
+        import compileall
+
+        compileall.compile_dir(target / "src", quiet=2, workers=0)
     if not (target / "_quarto.yml").is_file() and (REPO / "_quarto.yml").is_file():
         shutil.copyfile(REPO / "_quarto.yml", target / "_quarto.yml")
     fonts = _project_config(target).get("fonts", "assets/fonts")

@@ -27,7 +27,6 @@ from typing import Any
 from brief import protocol
 from brief.cache import ValidatedMarkers
 from brief.executors import Result
-from brief.executors.kernel import kernel_spec
 from brief.fsutil import read_only_copy
 from brief.hashing import files_sha256, value_sha256
 from brief.project import Project, ProjectError
@@ -195,6 +194,8 @@ def prepare_data(
 def kernel_env(project: Project, data: DataState) -> dict[str, str]:
     """What every kernel is told: where the project and its data snapshot are, that the
     data is validated (in the subject's own fingerprint), this project's code first."""
+    from brief.executors.kernel import kernel_spec  # (the worker side: not for a no-op)
+
     pythonpath = os.pathsep.join(
         p for p in [str(project.root / "src"), os.environ.get("PYTHONPATH", "")] if p
     )

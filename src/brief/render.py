@@ -14,7 +14,6 @@ import shutil
 import sys
 import threading
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -586,6 +585,8 @@ def document_title(document: Path) -> str:
 
 
 def versions() -> dict[str, str]:
+    from importlib import metadata  # (not imported by a render with nothing to assemble)
+
     found = {"python": sys.version.split()[0]}
     for package in PACKAGES:
         try:

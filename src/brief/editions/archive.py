@@ -14,6 +14,7 @@ archive (a run killed between publishing and writing the page) and repair it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -25,8 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
-
 from brief.editions.catalogue import INDEX, LATEST, Catalogue, Entry, in_default_language
 from brief.editions.diff import EditionDiff, compare, read_facts
 from brief.editions.manifest import Manifest, ManifestError
@@ -36,12 +35,20 @@ from brief.hashing import value_sha256
 
 HTML_FILE, PDF_FILE = "brief.html", "brief.pdf"
 TEMPLATES = Path(__file__).parent / "templates"
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
+
+
+@functools.cache
+def _templates() -> Any:
+    """The page templates; Jinja2 is imported only when a page is written (a no-op render
+    checks the archive but writes none)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def _href(*parts: str) -> str:
@@ -279,13 +286,17 @@ def archive_html(catalogue: Catalogue) -> str:
     cards = [card for row in rows for card in row]
     newest = next((card for card in cards if card["name"] == latest.name), None) if latest else None
     css = (TEMPLATES / "archive.css").read_text(encoding="utf-8")
-    page = _ENV.get_template("archive.html.j2").render(
-        heading=heading,
-        rows=rows,
-        cards=cards,
-        latest=newest,
-        css=css,
-        state=catalogue_state(catalogue),
+    page = (
+        _templates()
+        .get_template("archive.html.j2")
+        .render(
+            heading=heading,
+            rows=rows,
+            cards=cards,
+            latest=newest,
+            css=css,
+            state=catalogue_state(catalogue),
+        )
     )
     return with_fallback_fonts(page, catalogue.output_dir)
 
@@ -319,11 +330,15 @@ def with_fallback_fonts(page: str, output_dir: Path) -> str:
 
 
 def latest_html(entry: Entry) -> str:
-    return _ENV.get_template("latest.html.j2").render(
-        target=_href("..", entry.name, HTML_FILE),
-        title=entry.manifest.title or entry.name,
-        name=entry.name,
-        as_of=entry.as_of,
+    return (
+        _templates()
+        .get_template("latest.html.j2")
+        .render(
+            target=_href("..", entry.name, HTML_FILE),
+            title=entry.manifest.title or entry.name,
+            name=entry.name,
+            as_of=entry.as_of,
+        )
     )
 
 
