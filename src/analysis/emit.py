@@ -132,7 +132,12 @@ def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     `name`, `alt` and `source` (a Markdown source line shown under the chart)."""
 
     def bundles() -> list[Bundle]:
-        fig = build(*args, **kwargs)
+        from altair.utils.schemapi import debug_mode
+
+        # Altair validates every object as it is made ("debug mode", for its tracebacks);
+        # the finished spec is validated once in `_chart_bundle`, which is enough.
+        with debug_mode(False):
+            fig = build(*args, **kwargs)
         return [_chart_bundle(fig.chart, fig.name, fig.alt), _markdown_bundle(fig.source)]
 
     _show(bundles)
