@@ -263,6 +263,35 @@ def test_no_table_markup_reaches_pandoc_or_quarto_from_the_vega_header(built):
     assert "<table" in built.html.read_text(encoding="utf-8")  # the bundle did arrive
 
 
+def test_chart_html_bypasses_pandoc_and_is_spliced_back_whole(built):
+    """A chart's raw HTML names no resource, so pandoc gets a placeholder for it (parsing
+    inline chart data made pandoc's HTML pass grow with the data); the page gets it back."""
+    markdown = (built.html.parent / "_brief.html.md").read_text(encoding="utf-8")
+    html = built.html.read_text(encoding="utf-8")
+    assert "vegaEmbed(" not in markdown
+    assert markdown.count("brief: raw HTML block") == CHARTS
+    assert "brief: raw HTML block" not in html
+    assert html.count('vegaEmbed("#vega-') == CHARTS
+
+
+def test_raw_html_naming_a_resource_still_has_it_embedded(tmp_path):
+    """Raw HTML that names a file goes through pandoc, which inlines the file."""
+    where = make_build(tmp_path / "build")
+    (where / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>', encoding="utf-8"
+    )
+    nb_path = where / NOTEBOOK
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c.get("outputs"))
+    image = {"text/html": '<p class="brief-test"><img src="dot.svg" alt="dot"></p>'}
+    cell["outputs"].append({"output_type": "display_data", "data": image, "metadata": {}})
+    nb_path.write_text(json.dumps(nb), encoding="utf-8")
+    done = assemble(where, engine="builtin", metadata=META, timestamp=WHEN, fonts_dir=FONTS)
+    html = done.outputs["html"].read_text(encoding="utf-8")
+    assert 'class="brief-test"' in html
+    assert 'src="dot.svg"' not in html and "data:image/svg+xml" in html
+
+
 def test_html_has_a_csp_forbidding_the_network(any_built):
     html = any_built.html.read_text(encoding="utf-8")
     page = parsed(any_built.html)

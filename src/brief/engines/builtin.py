@@ -32,7 +32,7 @@ from pathlib import Path
 from brief.engines import Assembled, AssemblyError, OutputFormat
 from brief.engines.config import HOUSE_CSS, FormatOptions, ProjectConfig, load_project
 from brief.engines.languages import word_metadata
-from brief.engines.sources import FILES_DIR, prepare
+from brief.engines.sources import FILES_DIR, prepare, splice_kept
 from brief.engines.webfont import splice_font_faces
 
 HERE = Path(__file__).resolve().parent
@@ -270,6 +270,7 @@ class Job:
     metadata: dict[str, str]
     fonts: Path
     timestamp: datetime
+    kept: tuple[str, ...] = ()  # raw HTML left out of the Markdown (sources.splice_kept)
 
     @property
     def options(self) -> FormatOptions:
@@ -319,6 +320,7 @@ def write_html(job: Job) -> Path:
     args += _metadata_args(job.metadata)
     args += ["--output", job.out.name]
     run_pandoc(args, cfg.root, job.out.name)
+    splice_kept(job.out, job.kept)  # first: the fonts' subsets read the whole page
     splice_vega_bundle(job.out)
     splice_font_faces(job.out, [job.fonts])  # Korean and other glyphs the body font lacks
     return job.out
@@ -432,8 +434,11 @@ class BuiltinEngine:
         jobs = {}
         for fmt in formats:
             source = cfg.root / f"_brief.{fmt.quarto}.md"
-            source.write_text(prepared.render(fmt), encoding="utf-8")
-            jobs[fmt.name] = Job(cfg, fmt, source, meta_file, metadata, fonts, timestamp)
+            kept: list[str] = []
+            source.write_text(prepared.render(fmt, kept), encoding="utf-8")
+            jobs[fmt.name] = Job(
+                cfg, fmt, source, meta_file, metadata, fonts, timestamp, tuple(kept)
+            )
         outputs = run_concurrently(
             {name: (lambda job=job: WRITERS[job.fmt.name](job)) for name, job in jobs.items()}
         )

@@ -260,9 +260,21 @@ def _typst_image(item: Output) -> str:
 IMAGE_MARKUP = {"html5": _html_image, "typst": _typst_image}
 
 
-def render_output(item: Output, fmt: OutputFormat) -> str:
+# Raw HTML that names no resource: pandoc's --embed-resources has nothing to do in it, yet
+# parsing it costs time and memory in proportion (a chart's inline data: 1.25 GB and 11 s
+# of pandoc for the data x100). Such a block goes through pandoc as a placeholder and is
+# spliced back into the written page (`splice_kept`).
+_RESOURCE = re.compile(r"""\b(?:src|href|srcset|poster|data)\s*=|url\(|@import""", re.IGNORECASE)
+KEPT = "<!-- brief: raw HTML block {} is spliced in here -->"
+_KEPT_RE = re.compile(re.escape(KEPT).replace(r"\{\}", r"(\d+)"))
+
+
+def render_output(item: Output, fmt: OutputFormat, kept: list[str] | None = None) -> str:
     if item.kind == "markdown":
         return _code_block(item.text, "{.brief-markdown}")
+    if item.kind == "html" and kept is not None and not _RESOURCE.search(item.text):
+        kept.append(item.text)
+        return _code_block(KEPT.format(len(kept) - 1), "{=html}")
     if item.kind == "html":
         return _code_block(item.text, "{=html}")
     if item.kind == "text":
@@ -275,8 +287,8 @@ def render_output(item: Output, fmt: OutputFormat) -> str:
     raise ValueError(item.kind)
 
 
-def render_embed(embed: Embed, fmt: OutputFormat) -> str:
-    parts = [render_output(item, fmt) for item in embed.outputs[fmt.name]]
+def render_embed(embed: Embed, fmt: OutputFormat, kept: list[str] | None = None) -> str:
+    parts = [render_output(item, fmt, kept) for item in embed.outputs[fmt.name]]
     source = f"{embed.notebook}#{embed.label}"
     body = "\n\n".join(parts)
     return f'::::: {{.brief-embed source="{source}"}}\n\n{body}\n\n:::::'
@@ -292,9 +304,25 @@ class Prepared:
     text: str
     embeds: tuple[Embed, ...]
 
-    def render(self, fmt: OutputFormat) -> str:
-        rendered = [render_embed(embed, fmt) for embed in self.embeds]
+    def render(self, fmt: OutputFormat, kept: list[str] | None = None) -> str:
+        """The Markdown for `fmt`; given `kept`, raw HTML that needs no embedding is left
+        out as placeholders and collected there, in order (`splice_kept` puts it back)."""
+        rendered = [render_embed(embed, fmt, kept) for embed in self.embeds]
         return _PLACEHOLDER.sub(lambda m: rendered[int(m.group(1))], self.text)
+
+
+def splice_kept(page: Path, kept: list[str] | tuple[str, ...]) -> None:
+    """Put the raw HTML `Prepared.render` kept out back in the written page, each block
+    where pandoc left its placeholder (exactly once each, or the page is not written)."""
+    if not kept:
+        return
+    text = page.read_text(encoding="utf-8")
+    found = sorted(int(n) for n in _KEPT_RE.findall(text))
+    if found != list(range(len(kept))):
+        raise AssemblyError(
+            f"{page}: pandoc left {len(found)} of the {len(kept)} raw HTML placeholders"
+        )
+    page.write_text(_KEPT_RE.sub(lambda m: kept[int(m.group(1))], text), encoding="utf-8")
 
 
 _PLACEHOLDER = re.compile("\x00brief-embed-(\\d+)\x00")
