@@ -7,6 +7,7 @@ render is the edition's folder), so scripts can read it.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -18,6 +19,7 @@ class Progress:
         self.quiet = quiet
         self.t0 = time.monotonic()
         self._status = False
+        self._lock = threading.RLock()  # editions are assembled in threads, each reporting
 
     def _clear(self) -> None:
         if self._status:
@@ -28,18 +30,20 @@ class Progress:
         """A lasting line (a step started or finished, an explanation)."""
         if self.quiet:
             return
-        self._clear()
-        self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}\n")
-        self.stream.flush()
+        with self._lock:
+            self._clear()
+            self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}\n")
+            self.stream.flush()
 
     def status(self, text: str) -> None:
         """A passing status: redrawn in place on a terminal, nothing otherwise."""
         if self.quiet or not self.live:
             return
-        self._clear()
-        self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}")
-        self.stream.flush()
-        self._status = True
+        with self._lock:
+            self._clear()
+            self.stream.write(f"[{time.monotonic() - self.t0:5.1f}s] {text}")
+            self.stream.flush()
+            self._status = True
 
     def step(self, text: str) -> None:
         """One of many similar steps: a redrawn status on a terminal, a line otherwise."""
@@ -50,9 +54,11 @@ class Progress:
 
     def warn(self, text: str) -> None:
         """A warning: always shown (quiet too), on its own line."""
-        self._clear()
-        self.stream.write(f"warning: {text}\n")
-        self.stream.flush()
+        with self._lock:
+            self._clear()
+            self.stream.write(f"warning: {text}\n")
+            self.stream.flush()
 
     def done(self) -> None:
-        self._clear()
+        with self._lock:
+            self._clear()

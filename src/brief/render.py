@@ -13,6 +13,8 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -486,6 +488,43 @@ class Renderer:
             raise
         return staging
 
+    def _assembled(
+        self, plans: list[EditionPlan], builds: dict[str, Path]
+    ) -> Iterator[tuple[EditionPlan, Path]]:
+        """Each plan's staged edition, in plan order (editions are published in that order),
+        several at once when the cores allow: an assembly needs only its build folder and
+        what planning fixed (the previous edition included: editions are published one at
+        a time), not another's result. An assembly already writes its formats at once, each
+        keeping a core busy (pandoc, Typst), so `jobs` cores run jobs // formats assemblies.
+        `self.assembling` names the edition whose assembly is awaited (a failure's)."""
+        from brief.engines import FORMATS
+
+        workers = min(self.jobs // len(FORMATS), len(plans))
+        if workers < 2:
+            for plan in plans:
+                self.assembling = plan.name
+                staging = self.assemble(plan, builds[plan.name])
+                self.assembling = None
+                yield plan, staging
+            return
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brief-assembly")
+        futures = [(plan, pool.submit(self.assemble, plan, builds[plan.name])) for plan in plans]
+        handed = 0
+        try:
+            for plan, future in futures:
+                self.assembling = plan.name
+                staging = future.result()
+                self.assembling = None
+                handed += 1
+                yield plan, staging
+        finally:  # stopped early (a failure, an interrupt): nothing more is staged or kept
+            for _, future in futures[handed:]:
+                future.cancel()
+            pool.shutdown(wait=True)
+            for _, future in futures[handed:]:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    shutil.rmtree(future.result(), ignore_errors=True)
+
     def publish(self, plan: EditionPlan, staging: Path) -> None:
         """Put a complete staging folder in place: a draft swap, or a new official edition."""
         assert plan.target is not None
@@ -531,19 +570,17 @@ class Renderer:
                 self.progress.line(f"{plan.name}: up to date (same inputs); nothing to do")
         builds = {p.name: owned_tempdir(self.project.build_root, BUILD_PREFIX) for p in pending}
         keep: set[str] = set()
-        assembling: str | None = None
         written: list[str] = []
+        self.assembling: str | None = None
         try:
             if pending:
                 self.execute(pending, builds)
-            for plan in pending:
-                assembling = plan.name
-                staging = self.assemble(plan, builds[plan.name])
-                assembling = None
-                self.publish(plan, staging)
-                done = "published" if self.official else "draft written"
-                self.progress.line(f"{plan.name}: {done} to {plan.final}")
-                written.append(plan.name)
+            with contextlib.closing(self._assembled(pending, builds)) as staged:
+                for plan, staging in staged:
+                    self.publish(plan, staging)
+                    done = "published" if self.official else "draft written"
+                    self.progress.line(f"{plan.name}: {done} to {plan.final}")
+                    written.append(plan.name)
         except KeyboardInterrupt:
             raise RenderInterrupted(written) from None
         except Exception as exc:
@@ -552,8 +589,8 @@ class Renderer:
 
             if isinstance(exc, NotebookFailed):  # keep that build folder for debugging
                 keep |= {n for n, b in builds.items() if b in exc.kept_at.parents}
-            if isinstance(exc, AssemblyError) and assembling:  # so is a failed assembly's
-                keep.add(assembling)
+            if isinstance(exc, AssemblyError) and self.assembling:  # so is a failed assembly's
+                keep.add(self.assembling)
             for name in keep:
                 (builds[name] / KEEP_MARKER).write_text(str(exc) + "\n", encoding="utf-8")
             raise

@@ -7,6 +7,7 @@ The machinery must render any project that names its parameters and data checks 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from brief.editions.publishing import STAGING_PREFIX
 from tests.support.cli import (
     brief,
     draft_dir,
@@ -179,6 +181,27 @@ def test_a_matrix_renders_separate_editions_that_share_the_cache(tiny, tmp_path)
         "blue",
         "blue",
     ]
+
+
+def test_matrix_assemblies_run_at_once_with_enough_cores_and_write_the_same_bytes(tiny, tmp_path):
+    """--jobs 4 runs two assemblies at once (each already writes its two formats at once);
+    the editions are published in order and are byte-identical to one-at-a-time ones."""
+    matrix = tmp_path / "matrix.yaml"
+    matrix.write_text("- {colour: red}\n- {colour: blue}\n- {colour: blue, as_of: 2024-07-01}\n")
+    both = render(tiny, "--matrix", str(matrix), "--jobs", "4")
+    assert both.returncode == 0, both.stderr
+    paths = [Path(line) for line in both.stdout.split()]
+    lines = both.stderr.splitlines()
+    first_written = next(i for i, line in enumerate(lines) if "draft written" in line)
+    started = [line for line in lines[:first_written] if "assembling with" in line]
+    assert len(started) == 2, both.stderr
+    at_once = {p.name: tree_bytes(p) for p in paths}
+    for path in paths:
+        shutil.rmtree(path)
+    one = render(tiny, "--matrix", str(matrix), "--jobs", "1")
+    assert one.returncode == 0, one.stderr
+    assert {p.name: tree_bytes(p) for p in paths} == at_once
+    assert not list((tiny / "output" / "drafts").glob(STAGING_PREFIX + "*"))
 
 
 def test_a_failing_notebook_names_notebook_cell_and_exception_and_publishes_nothing(tiny):
