@@ -230,7 +230,11 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
         layers.append(
             alt.Chart(charts.records(part))
             .mark_text(dy=dy, fontSize=10, fontWeight="bold", color="#222222")
-            .encode(x=x, y=alt.Y("lane:N", scale=alt.Scale(domain=lanes), title=None), text="tag:N")
+            .encode(
+                x=x,
+                y=alt.Y("lane:N", scale=alt.Scale(domain=lanes), title=None),
+                text=alt.Text("tag:N"),
+            )
         )
     empty = [lane for lane in lanes if lane not in set(data["partner_name"])]
     if empty:
@@ -245,9 +249,13 @@ def timeline_figure(view: Tables, params: BriefParams) -> charts.Figure:
         layers.append(
             alt.Chart(charts.records(blank))
             .mark_text(fontSize=11, fontStyle="italic", color=charts.GREY)
-            .encode(x=x, y=alt.Y("lane:N", scale=alt.Scale(domain=lanes), title=None), text="msg:N")
+            .encode(
+                x=x,
+                y=alt.Y("lane:N", scale=alt.Scale(domain=lanes), title=None),
+                text=alt.Text("msg:N"),
+            )
         )
-    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=150)
+    chart = alt.layer(*layers, width=charts.WIDTH, height=150)
     title = timeline_title(view, params)
     chart = charts.house(
         chart,
@@ -298,8 +306,8 @@ def counts_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .mark_bar(stroke=charts.INK)
         .encode(
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
-            x2="slot_end:T",
-            y2=alt.datum(0),
+            x2=alt.X2("slot_end:T"),
+            y2=alt.Y2Datum(0),
             **charts.partial_encoding(),
             y=alt.Y(
                 "total:Q", title=say("axes.summits_and_senior_visits"), axis=alt.Axis(tickMinStep=1)

@@ -155,9 +155,8 @@ def milestones_figure(view: Tables, params: BriefParams) -> charts.Figure:
         )
     )
     context = charts.context_layer(periods, params.start, params.as_of, height)
-    chart = (points if context is None else alt.layer(context, points)).properties(
-        width=charts.WIDTH, height=height
-    )
+    size = {"width": charts.WIDTH, "height": height}
+    chart = points.properties(**size) if context is None else alt.layer(context, points, **size)
     lt = leader_time(view.events, params.as_of)
     title = milestones_title(view, params)
     chart = charts.house(
@@ -216,10 +215,10 @@ def leader_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .mark_bar(stroke=charts.INK)
         .encode(
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
-            x2="slot_end:T",
+            x2=alt.X2("slot_end:T"),
             **charts.partial_encoding(),
             y=alt.Y("y0:Q", title=say("axes.kim_s_summits"), axis=alt.Axis(tickMinStep=1)),
-            y2="y1:Q",
+            y2=alt.Y2("y1:Q"),
             color=alt.Color(
                 "partner_name:N",
                 title=say("axes.with"),

@@ -272,10 +272,10 @@ def figure(view: Tables, params: BriefParams) -> charts.Figure:
         .mark_bar(stroke=charts.INK)
         .encode(
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
-            x2="slot_end:T",
+            x2=alt.X2("slot_end:T"),
             **charts.partial_encoding(),
             y=alt.Y("y0:Q", title=say("axes.events_per_year"), axis=alt.Axis(tickMinStep=1)),
-            y2="y1:Q",
+            y2=alt.Y2("y1:Q"),
             color=alt.Color(
                 "category_name:N",
                 title=say("axes.csis_category"),

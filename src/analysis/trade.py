@@ -295,8 +295,8 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
         .mark_bar(stroke=charts.INK)
         .encode(
             x=charts.time_x(params.start, params.as_of, "slot_start:T"),
-            x2="slot_end:T",
-            y2=alt.datum(0),
+            x2=alt.X2("slot_end:T"),
+            y2=alt.Y2Datum(0),
             **charts.partial_encoding(),
         )
     )
@@ -422,7 +422,9 @@ def monthly_figure(view: Tables, params: BriefParams) -> charts.Figure:
                 ),
             ),
             y=alt.Y("total_usd_m:Q", title=say("axes.usd_million_of", code=series)),
-            opacity=alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4)),
+            opacity=alt.OpacityValue(
+                **alt.condition(alt.datum.flag == "", alt.value(1.0), alt.value(0.4))
+            ),
             tooltip=[
                 alt.Tooltip(
                     "when:T",
