@@ -158,7 +158,8 @@ def _pairs(english: str, translated: str) -> Iterator[tuple[str, str]]:
 @cache
 def _data_map(lang: str, data_dir: str) -> dict[str, str]:
     import pandas as pd
-    import yaml
+
+    from analysis.text import load_yaml
 
     folder = TRANSLATIONS / lang
     if not folder.is_dir():
@@ -168,7 +169,7 @@ def _data_map(lang: str, data_dir: str) -> dict[str, str]:
 
     def load(name: str) -> dict[str, Any]:
         path = folder / name
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+        return load_yaml(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
 
     events = load("events.yaml")
     for row in pd.read_csv(data / "events.csv", dtype=str).fillna("").itertuples():

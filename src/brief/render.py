@@ -613,7 +613,9 @@ def document_title(document: Path) -> str:
     if text.startswith("---"):
         front = text.split("\n---", 1)[0].removeprefix("---")
         try:
-            meta = yaml.safe_load(front) or {}
+            from brief.engines.config import load_yaml
+
+            meta = load_yaml(front) or {}
         except yaml.YAMLError:
             meta = {}
         if isinstance(meta, dict) and meta.get("title"):

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from brief.engines import FORMATS, AssemblyError, OutputFormat
+from brief.engines.config import load_yaml
 
 FILES_DIR = "_brief_files"
 FACTS_MIME = "application/vnd.brief.facts+json"
@@ -113,7 +114,7 @@ def cell_options(source: str) -> dict[str, Any]:
     if not lines:
         return {}
     try:
-        value = yaml.safe_load("\n".join(lines))
+        value = load_yaml("\n".join(lines))
     except yaml.YAMLError:
         value = None
     return value if isinstance(value, dict) else {}
