@@ -32,6 +32,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import tomllib
 from collections.abc import Iterable
@@ -271,10 +272,17 @@ class Tables:
 
 # ----------------------------------------------------------------- checksums and the cache
 def frame_key(frame: pd.DataFrame) -> str:
-    """A hash of a frame's values, index and columns: what per-content memos key on."""
-    h = hashlib.sha256(repr(list(frame.columns)).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    return h.hexdigest()
+    """A hash of a frame's content (columns, dtypes, index, values): what the in-process
+    memos key on. The pickle of those, column by column (whatever the frame's memory
+    layout), is ten times quicker to make than pandas' row hashes (a view's key, asked
+    for at every assessment, took 20 ms)."""
+    parts = (
+        list(frame.columns),
+        [str(t) for t in frame.dtypes],
+        frame.index,
+        [frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])],
+    )
+    return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
 def view_key(view: Any) -> str:
