@@ -191,6 +191,15 @@ def prepare_data(
     return DataState(checksums, found["latest"], code, data_dir, notebooks_dir)
 
 
+def validated_env(project: Project, data: DataState) -> dict[str, str]:
+    """The subject's own fingerprint of the validated snapshot, under the name its loader
+    reads: where it is set (kernels, the renderer's own hooks) the data is not validated
+    again. Empty when the subject names no fingerprint."""
+    if not project.config.get("fingerprint"):
+        return {}
+    return {protocol.DATA_VALIDATED_ENV: project.subject("fingerprint")(data.data_dir)}
+
+
 def kernel_env(project: Project, data: DataState) -> dict[str, str]:
     """What every kernel is told: where the project and its data snapshot are, that the
     data is validated (in the subject's own fingerprint), this project's code first."""
@@ -211,9 +220,8 @@ def kernel_env(project: Project, data: DataState) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         protocol.PROJECT_ROOT_ENV: str(project.root),
         protocol.DATA_DIR_ENV: str(data.data_dir),
+        **validated_env(project, data),
     }
-    if project.config.get("fingerprint"):  # the subject's own fingerprint of the snapshot
-        env[protocol.DATA_VALIDATED_ENV] = project.subject("fingerprint")(data.data_dir)
     preload = project.config.get("preload", [])
     if preload:
         env["BRIEF_PRELOAD"] = ",".join(str(m) for m in preload)

@@ -366,6 +366,11 @@ class Renderer:
         if "bibliography" not in self.project.config or as_of is None:
             shutil.copyfile(source, target)
             return
+        from brief.execute import validated_env
+
+        # The hook loads the snapshot validated at planning: told so, as kernels are (its
+        # loader would otherwise validate it again here, on the assembly's critical path).
+        os.environ.update(validated_env(self.project, self.data))
         items = self.project.subject("bibliography")(as_of, self.data.data_dir)
         text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
         target.write_text(text, encoding="utf-8")
