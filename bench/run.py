@@ -1410,14 +1410,16 @@ def scaling_text(rows: list[ScaleRow], floor: dict[str, Any]) -> str:
     return "scaling (i), cold renders, peak of the whole process tree:\n" + "\n".join(out)
 
 
-def report(bench: Bench, info: dict[str, Any], write: bool) -> str:
+def report(bench: Bench, info: dict[str, Any], code: dict[str, Any], write: bool) -> str:
     checks = targets(bench)
     count = len(bench.repetitions)
     runs = f"{count} runs, medians" if count > 1 else "1 run"
     quarto = bench.facts.get("quarto") or info.get("quarto") or "no quarto on PATH"
     lines = [
         machine_line(info),
-        f"project: {bench.project}   jobs: {bench.jobs}   quick: {bench.quick}   {runs}   "
+        f"project: {bench.project} at {str(code['commit'])[:12]}"
+        f"{' (dirty)' if code['dirty'] else ''}   jobs: {bench.jobs}   quick: {bench.quick}   "
+        f"{runs}   "
         f"scenarios: {','.join(bench.only)}   quarto: {quarto}   "
         f"load average at the end: {info['load_after']}",
         "",
@@ -1435,6 +1437,7 @@ def report(bench: Bench, info: dict[str, Any], write: bool) -> str:
     results = {
         "machine": info,
         "project": str(bench.project),
+        "code": code,
         "jobs": bench.jobs,
         "quick": bench.quick,
         "scenarios": bench.only,
@@ -1502,8 +1505,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] and argv[0] in (QUARTO_PREPARE_FLAG, QUARTO_FLAG):
         return quarto_main(argv[0], argv[1:])
     args = parse_args(argv)
+    from brief.editions.publishing import git_state
+
     info = machine()
-    print(machine_line(info), flush=True)
+    code = git_state(args.project.resolve())  # the code measured, as an edition records it
+    print(f"{machine_line(info)}; code: {code['commit']}{' (dirty)' if code['dirty'] else ''}")
     work = Path(tempfile.mkdtemp(prefix="brief-bench-"))
     bench = Bench(args.project.resolve(), work, args.jobs, args.quick, args.change, args.vary,
                   args.data, args.only, args.matrix_sizes, args.data_scales)  # fmt: skip
@@ -1520,7 +1526,7 @@ def main(argv: list[str] | None = None) -> int:
     info["load_after"] = load_average()
     print()
     failed = bench.facts.get("failed")
-    print(report(bench, info, write=args.only == SCENARIOS and not failed))
+    print(report(bench, info, code, write=args.only == SCENARIOS and not failed))
     return 1 if failed else 0
 
 
