@@ -544,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     from brief.editions.publishing import BadEpoch, PublishError, Timeout
     from brief.engines import AssemblyError
     from brief.execute import NotebookFailed
+    from brief.executors import WorkerLost
     from brief.render import DataProblems
 
     verbose = "-v" in argv or "--verbose" in argv
@@ -561,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(getattr(cause, "message", default), EXIT_INTERRUPTED)
     except (ParamError, ProjectError, DataProblems, BadEpoch) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
-    except (NotebookFailed, AssemblyError, PublishError, ManifestError, Failed) as exc:
+    except (NotebookFailed, WorkerLost, AssemblyError, PublishError, ManifestError, Failed) as exc:
         if verbose:
             traceback.print_exc()
         return _fail(str(exc), EXIT_FAILED)

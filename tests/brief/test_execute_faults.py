@@ -255,6 +255,30 @@ def test_sighup_is_an_interruption_like_sigterm(earlier):
     assert digest(project / "output") == before
 
 
+def test_a_worker_killed_mid_notebook_is_a_message_naming_what_was_not_executed(
+    earlier, clean_blue
+):
+    """The system's OOM killer or a user's kill -9 may end a worker: no traceback, the
+    notebooks not executed named, nothing published, and the next render is a clean one."""
+    project, before = earlier
+    wait = "open('started', 'w').close()\nimport time\ntime.sleep(60)\n"
+    original = set_cell(project, "02_colour.ipynb", 1, wait + COLOUR_CELL)
+    running = Running(project, "-p", "colour=blue")
+    running.wait_for_file(".brief/build/run-*/notebooks/started", project)
+    workers = [line for line in processes_of(project) if "spawn_main" in line]
+    assert workers, processes_of(project)
+    for line in workers:
+        os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    assert running.finish() == 1, running.stderr
+    assert "a worker process ended abruptly" in running.stderr, running.stderr
+    assert "not yet executed: 02_colour.ipynb" in running.stderr, running.stderr
+    assert "Traceback" not in running.stderr and running.stdout == ""
+    no_process_left(project)
+    assert digest(project / "output") == before
+    (project / "notebooks" / "02_colour.ipynb").write_text(original)
+    rerender_matches_clean(project, clean_blue)
+
+
 def test_an_interrupted_matrix_says_which_editions_it_wrote(earlier, tmp_path):
     project, _ = earlier
     matrix = tmp_path / "matrix.yaml"

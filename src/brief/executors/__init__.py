@@ -79,6 +79,20 @@ EXECUTORS = {
 }
 
 
+class WorkerLost(Exception):
+    """A worker process ended during the run (killed from outside, or by the system for
+    want of memory): the render stops, naming the notebooks not yet executed, with
+    nothing published."""
+
+    def __init__(self, unfinished: list[str]):
+        self.unfinished = unfinished
+        super().__init__(
+            "a worker process ended abruptly (killed from outside, or by the system for want "
+            f"of memory) with {len(unfinished)} notebook(s) not yet executed: "
+            f"{', '.join(unfinished)}; nothing was published and earlier editions are intact"
+        )
+
+
 class ExecutorUnavailable(ProjectError):
     """The executor named cannot be used here (the message says why and what to install)."""
 

@@ -15,10 +15,11 @@ import os
 import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from brief.executors import Job, OnResult, OnWait, Result
+from brief.executors import Job, OnResult, OnWait, Result, WorkerLost
 from brief.executors import kernel as worker_side
 from brief.fsutil import owned_tempdir, remove_tree
 
@@ -176,7 +177,12 @@ class LocalExecutor:
                 if not done and on_wait is not None:
                     on_wait([started[f] for f in pending], time.monotonic() - t0)
                 for future in done:
-                    job, result = started[future], future.result()
+                    job = started[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:  # the pool is unusable: every job fails alike
+                        left = [j.name for j in started.values() if j.key not in results]
+                        raise WorkerLost(list(dict.fromkeys(left))) from None
                     if result.kernel_pid:
                         self.kernel_pids.add(result.kernel_pid)
                     self.kernel_starts += result.kernel_started
