@@ -310,7 +310,7 @@ def lead_figure(view: Tables, params: BriefParams) -> charts.Figure:
     layers = [bars, line]
     if not marks.empty:
         layers.insert(0, charts.marker_layer(marks, params.start, params.as_of, height))
-    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=height)
+    chart = alt.layer(*layers, width=charts.WIDTH, height=height)
     title = lead_title(change, series)
     subtitle = charts.with_note(
         say("trade.subtitle_lead", code=series, others=join_words(others)),
