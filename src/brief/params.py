@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+
+if typing.TYPE_CHECKING:  # pydantic is imported where a model is validated: the workers
+    from pydantic import BaseModel  # spawned by a render import this module, not pydantic
 
 MAX_FILE_BYTES = 1_000_000  # a params or matrix file is a few lines; refuse megabytes
 MAX_ALIASES = 100  # YAML aliases per file: enough for any real use, too few for a bomb
@@ -241,6 +243,8 @@ def validate(
     model: type[BaseModel], raw: dict[str, Any], where: dict[str, str] | None = None
 ) -> BaseModel:
     """The model's instance, or one ParamError listing every problem found."""
+    from pydantic import ValidationError
+
     where = where or {}
     dates = _strict_dates(model, raw, where)
     checked = {k: v for k, v in raw.items() if k not in dates}
@@ -266,6 +270,8 @@ def resolve(
     where: dict[str, str] | None = None,
 ) -> Resolved:
     """Validate, fill `as_of`-style defaults from the data, and note which are defaults."""
+    from pydantic import ValidationError
+
     params = validate(model, raw, where)
     if hasattr(params, "resolved"):
         try:
