@@ -551,7 +551,7 @@ class Renderer:
             for note in release.prepare(self.output_dir, self.project.date_key):
                 self.progress.line(note)
         self.catalogue = Catalogue(self.output_dir, self.project.date_key)
-        from brief.executors.local import reap_leftovers
+        from brief.executors.records import reap_leftovers
 
         try:
             reap_leftovers(self.project.state_dir)  # workers and kernels of a killed render

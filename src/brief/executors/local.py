@@ -21,48 +21,13 @@ from typing import Any
 
 from brief.executors import Job, OnResult, OnWait, Result, WorkerLost
 from brief.executors import kernel as worker_side
+from brief.executors.records import (
+    RECORDS_PREFIX,
+    kill_groups,
+    record,
+    recorded,
+)
 from brief.fsutil import owned_tempdir, remove_tree
-
-RECORDS_PREFIX = "procs-"
-
-
-def _start_time(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22: start time in clock ticks
-
-
-def _record(records: Path, pid: int) -> None:
-    with contextlib.suppress(OSError):
-        (records / str(pid)).write_text(_start_time(pid) or "", encoding="utf-8")
-
-
-def reap_leftovers(state_dir: Path) -> int:
-    """Kill the workers and kernels of renderers that died without cleaning up."""
-    from brief.fsutil import pid_alive
-
-    killed = 0
-    parent = state_dir / "run"
-    for folder in parent.glob(f"{RECORDS_PREFIX}*") if parent.is_dir() else []:
-        owner = folder.name[len(RECORDS_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and (int(owner) == os.getpid() or pid_alive(int(owner))):
-            continue
-        for record in folder.iterdir():
-            if not record.name.isdigit():
-                continue
-            pid = int(record.name)
-            started = record.read_text(encoding="utf-8").strip()
-            if started and _start_time(pid) == started:  # the same process, not a reused pid
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-                killed += 1
-        remove_tree(folder)
-    return killed
-
 
 _records: Path | None = None
 
@@ -83,7 +48,7 @@ def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
     os.close(fd)
     os.close(null)
     _records = Path(records)
-    _record(_records, os.getpid())
+    record(_records, os.getpid())
     worker_side.started_hook = _remember_pid
     if warm:  # start the kernel and its heavy imports before the first notebook arrives
         with contextlib.suppress(Exception):
@@ -112,31 +77,15 @@ def _warm(job: Job) -> None:
 
 def _remember_pid(pid: int) -> None:
     if _records is not None:
-        _record(_records, pid)
+        record(_records, pid)
 
 
 def _run(job: Job) -> Result:
     return worker_side.run_notebook(job)
 
 
-def _recorded(records: Path) -> list[int]:
-    """The pids the workers recorded (their kernels included) that are still the same."""
-    found = []
-    for record in records.iterdir() if records.is_dir() else []:
-        with contextlib.suppress(OSError, ValueError):
-            if _start_time(int(record.name)) == record.read_text(encoding="utf-8").strip():
-                found.append(int(record.name))
-    return found
-
-
 def _ping() -> int:
     return os.getpid()
-
-
-def _kill_groups(leaders: list[int]) -> None:
-    for pid in leaders:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
 
 
 class LocalExecutor:
@@ -199,7 +148,7 @@ class LocalExecutor:
 
     def kill(self) -> None:
         self._killed = True
-        _kill_groups([*self._groups(), *self.kernel_pids, *_recorded(self.records)])
+        kill_groups([*self._groups(), *self.kernel_pids, *recorded(self.records)])
         self.pool.shutdown(wait=False, cancel_futures=True)
         remove_tree(self.records)
 
@@ -209,5 +158,5 @@ class LocalExecutor:
             return
         groups = self._groups()
         self.pool.shutdown(wait=True)  # each worker shuts its kernel down as it exits
-        _kill_groups([*groups, *self.kernel_pids, *_recorded(self.records)])
+        kill_groups([*groups, *self.kernel_pids, *recorded(self.records)])
         remove_tree(self.records)
