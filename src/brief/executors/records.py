@@ -42,8 +42,7 @@ def reap_leftovers(state_dir: Path) -> int:
             pid = int(entry.name)
             started = entry.read_text(encoding="utf-8").strip()
             if started and start_time(pid) == started:  # the same process, not a reused pid
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
+                kill_groups([pid])
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
                 killed += 1
