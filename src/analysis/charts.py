@@ -18,9 +18,10 @@ fig.alt)` then `emit.markdown(fig.source)`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,6 +254,34 @@ def set_top_level(chart: Any, **properties: Any) -> Any:
     for name, value in properties.items():
         setattr(chart, name, value)
     return chart
+
+
+@contextlib.contextmanager
+def building() -> Iterator[None]:
+    """Build and serialise charts without Altair's defensive work; the same specs.
+
+    Altair validates every object as it is made ("debug mode", for its tracebacks), and
+    every layered chart deep-copies each of its layers twice, at every level of nesting, so
+    that the caller's charts stay untouched. Charts built here are used once, so a shallow
+    copy (a new top-level object, its parts shared) keeps that promise for what Altair
+    changes (top-level properties of the copy); none of these charts carries the selection
+    parameters whose views Altair edits below the top level. The deep copies were a third of
+    the time of drawing a figure; tests/analysis/test_charts.py checks that every figure's
+    spec is the same either way. The finished spec is still validated (analysis.emit).
+    """
+    from altair.utils import schemapi
+
+    deep_copy = schemapi.SchemaBase.copy
+
+    def shallow_copy(self: Any, deep: Any = True, ignore: Any = None) -> Any:
+        return deep_copy(self, deep=False if deep is True else deep, ignore=ignore)
+
+    schemapi.SchemaBase.copy = shallow_copy  # type: ignore[method-assign]
+    try:
+        with schemapi.debug_mode(False):
+            yield
+    finally:
+        schemapi.SchemaBase.copy = deep_copy  # type: ignore[method-assign]
 
 
 def color_scale(mapping: dict[str, str], domain: Sequence[str]) -> alt.Scale:

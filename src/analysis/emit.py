@@ -132,13 +132,13 @@ def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     `name`, `alt` and `source` (a Markdown source line shown under the chart)."""
 
     def bundles() -> list[Bundle]:
-        from altair.utils.schemapi import debug_mode
+        from analysis.charts import building
 
-        # Altair validates every object as it is made ("debug mode", for its tracebacks);
-        # the finished spec is validated once in `_chart_bundle`, which is enough.
-        with debug_mode(False):
+        # Built and written without Altair's defensive copies and checks; the finished spec
+        # is validated once in `_chart_bundle`, which is enough.
+        with building():
             fig = build(*args, **kwargs)
-        return [_chart_bundle(fig.chart, fig.name, fig.alt), _markdown_bundle(fig.source)]
+            return [_chart_bundle(fig.chart, fig.name, fig.alt), _markdown_bundle(fig.source)]
 
     _show(bundles)
 

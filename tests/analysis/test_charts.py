@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from analysis import charts, exchanges, pivot, security, trade, watchlist
+from analysis import charts, exchanges, pivot, security, text, trade, watchlist
 from tests.analysis import sample_tables as st
 
 FIGURES = [
@@ -379,3 +379,28 @@ def test_korean_month_ticks_read_in_korean():
     januaries = [t for t in ticks if re.fullmatch(r"\d{4}년 1월", t)]
     others = [t for t in ticks if re.fullmatch(r"(4|7|10)월", t)]
     assert len(januaries) >= 2 and len(others) >= 4, ticks
+
+
+@pytest.mark.parametrize("lang", text.languages())
+@pytest.mark.parametrize("build", FIGURES)
+def test_charts_built_without_altairs_deep_copies_give_altairs_own_spec(build, lang):
+    view, params = st.view("2026-02-01"), st.params("2026-02-01")
+    with text.language(lang):
+        expected = build(view, params).spec()
+        with charts.building():
+            quick = build(view, params).spec()
+    assert quick == expected
+
+
+def test_deep_copies_are_altairs_again_after_building_even_after_an_error():
+    from altair.utils import schemapi
+
+    own = schemapi.SchemaBase.copy
+    with pytest.raises(RuntimeError), charts.building():
+        assert schemapi.SchemaBase.copy is not own
+        raise RuntimeError("a figure failed")
+    assert schemapi.SchemaBase.copy is own
+    chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    copy = chart.copy()
+    copy.encoding.x.shorthand = "y:Q"
+    assert chart.encoding.x.shorthand == "x:Q"  # a deep copy again: the original is untouched
