@@ -694,22 +694,13 @@ def context(view: Any, params: Any, at: Any | None = None) -> Context:
     )
 
 
-# assess() results by the view's content, parameters and date: the narrative asks for the
-# same assessment many times (each language, the readings' past dates, other sections'
-# evidence keys). Keyed by content like timeline.prepare, so a view changed in place is
-# assessed afresh.
-_ASSESSED: dict[tuple[str, str, str], Assessment] = {}
-
-
+@data.by_view()
 def assess(view: Any, params: Any, at: Any | None = None) -> Assessment:
-    """The assessment from an as-of view (and nothing else); `at` moves the windows' end."""
-    dump = getattr(params, "model_dump_json", None)
-    key = (data.view_key(view), dump() if dump else repr(params), str(at))
-    if key not in _ASSESSED:
-        if len(_ASSESSED) >= 32:
-            _ASSESSED.pop(next(iter(_ASSESSED)))
-        _ASSESSED[key] = _assess(view, params, at)
-    return _ASSESSED[key]
+    """The assessment from an as-of view (and nothing else); `at` moves the windows' end.
+
+    Kept by content (`data.by_view`): the narrative asks for the same assessment many times
+    (each language, the readings' past dates, other sections' evidence keys)."""
+    return _assess(view, params, at)
 
 
 def _assess(view: Any, params: Any, at: Any | None) -> Assessment:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -35,7 +36,7 @@ import os
 import pickle
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -296,6 +297,31 @@ def view_key(view: Any) -> str:
         else:
             h.update(json.dumps(value, sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+def by_view(size: int = 32) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Keep `fn(view, params, ...)` results by the view's content (`view_key`), the
+    parameters and the other arguments: the narrative asks for the same numbers many times (each
+    language, each section). Keyed by content, so a view changed in place is computed
+    afresh; callers share the result and must not change it."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        kept: dict[tuple[str, str, str], Any] = {}
+
+        @functools.wraps(fn)
+        def keeping(view: Any, params: Any, *rest: Any, **named: Any) -> Any:
+            dump = getattr(params, "model_dump_json", None)
+            key = (view_key(view), dump() if dump else repr(params), repr((rest, named)))
+            if key not in kept:
+                if len(kept) >= size:
+                    kept.pop(next(iter(kept)))
+                kept[key] = fn(view, params, *rest, **named)
+            return kept[key]
+
+        keeping.kept = kept  # type: ignore[attr-defined]
+        return keeping
+
+    return decorate
 
 
 def _data_dir(data_dir: Path | str | None) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import charts, narrative, timeline
+from analysis import charts, data, narrative, timeline
 from analysis.data import Tables
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -170,8 +170,9 @@ def launch_resolutions(
     return pd.DataFrame(rows, columns=[*res.columns, "launches"])
 
 
+@data.by_view()
 def summary(view: Tables, params: BriefParams) -> dict[str, Any]:
-    """The numbers the section states, computed once."""
+    """The numbers the section states, computed once per view (shared: never changed)."""
     prov = provocations_in(view.provocations, params.start, params.as_of)
     record = china_record(view.events, params.start, params.as_of)
     res = resolutions(record)
