@@ -214,6 +214,8 @@ def test_an_assessment_is_remembered_by_content_and_redone_when_a_view_changes()
     assert first.state == "cooling"
     assert A.assess(tables(snubs), params()) is first  # equal content: not computed again
     assert A.assess(view, params("2026-01-26")) is not first  # another date: computed
+    earlier = A.assess(view, params(), at="2025-06-01")  # a window's end, by keyword
+    assert earlier is not first and A.assess(view, params(), at="2025-06-01") is earlier
     view.events.loc[view.events.index[-2:], "signal"] = "neutral"  # the snubs, in place
     assert A.assess(view, params()).state != "cooling"
 
