@@ -102,8 +102,10 @@ def signal_events(events: pd.DataFrame) -> pd.DataFrame:
     )
     frame["trip"] = frame["trip_id"].where(frame["trip_id"] != "", frame["event_id"])
     frame = frame.sort_values(["at", "event_id"], kind="stable")
-    rank = {lvl: i for i, lvl in enumerate(("official", "senior", "leader"))}
-    best = frame.groupby("trip")["level"].agg(lambda s: max(s, key=lambda v: rank.get(v, -1)))
+    # The trip's highest level, by rank (one grouped max, not a Python call per trip).
+    levels = ("official", "senior", "leader")
+    rank = frame["level"].map({lvl: i for i, lvl in enumerate(levels)}).fillna(-1)
+    best = rank.groupby(frame["trip"]).max().map(lambda r: levels[int(r)] if r >= 0 else "")
     first = frame.drop_duplicates("trip", keep="first").copy()
     first["level"] = first["trip"].map(best)
     return first.reset_index(drop=True)
@@ -1150,15 +1152,16 @@ def watch_reports(a: Assessment, view: Any, days: int = 3) -> dict[str, str]:
 
     cur = watchlist.current(view.watch_indicators, view.watch_status, a.as_of)
     cur = cur[(cur["source_id"] != "") & cur["effective"].notna()]
-    rows = evidence_rows(a, view)
-    out: dict[str, str] = {}
-    for _, r in rows.iterrows():
-        same = cur[cur["source_id"] == r["source_id"]]
-        near = (pd.to_datetime(same["effective"]) - pd.Timestamp(r["at"])).abs()
-        hit = same[near <= pd.Timedelta(days=days)]
-        if not hit.empty:
-            out[str(r["event_id"])] = str(hit.iloc[0]["label"])
-    return out
+    rows = evidence_rows(a, view)[["event_id", "source_id", "at"]].reset_index(drop=True)
+    items = cur[["source_id", "label"]].assign(
+        effective=pd.to_datetime(cur["effective"]), item=range(len(cur))
+    )
+    # Every (event, item) pair with the same source, in one join rather than a filter per
+    # event; per event the first item in the watch list's order.
+    pairs = rows.reset_index().merge(items, on="source_id")
+    near = (pairs["effective"] - pd.to_datetime(pairs["at"])).abs() <= pd.Timedelta(days=days)
+    hits = pairs[near].sort_values(["index", "item"], kind="stable").drop_duplicates("index")
+    return {str(e): str(label) for e, label in zip(hits["event_id"], hits["label"], strict=True)}
 
 
 def evidence_table(a: Assessment, view: Any) -> str:

@@ -158,6 +158,8 @@ def first_clause(description: Any) -> str:
     whole: never cut. Plain text, unescaped; descriptions are written so that it stands alone.
     """
     text = _SPACE.sub(" ", str(description or "")).strip()
+    if ";" not in text:  # most descriptions: one clause, no need to walk the brackets
+        return text.rstrip(" .;,")
     depth = 0
     for i, ch in enumerate(text):
         depth += {"(": 1, ")": -1}.get(ch, 0)

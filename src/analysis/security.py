@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from analysis import charts, data, narrative, timeline
@@ -75,6 +76,9 @@ def per_year(provocations: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame
     return frame
 
 
+STANCE_FIELDS = ["description", "actor_a", "actor_b", "event_type"]  # what `stance` reads
+
+
 def stance(row: Any) -> str | None:
     """China's position in one Security Council–related event, or None if not one."""
     desc = str(row["description"])
@@ -103,7 +107,7 @@ def china_record(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
     ev = timeline.window(timeline.prepare(events), start, as_of)
     ev = ev[ev["event_type"].isin(["sanction", "un_vote", "statement"])]
     ev = timeline.involving(ev, timeline.CHINA, timeline.UNSC).copy()
-    ev["stance"] = [stance(r) for _, r in ev.iterrows()]
+    ev["stance"] = [stance(r) for r in ev[STANCE_FIELDS].to_dict("records")]
     ev = ev[ev["stance"].notna()]
     ev["resolution"] = ev["description"].map(
         lambda d: m.group(1) if (m := _RESOLUTION.search(str(d))) else ""
@@ -156,18 +160,17 @@ def launch_resolutions(
     before it followed launches (`launches` counts them).
     """
     res = resolutions(record)
-    answered = set(responses["resolution_date"].dropna())
-    prov = provocations.assign(when=pd.to_datetime(provocations["date"]))
-    rows = []
-    for _, r in res.iterrows():
-        if r["when"] in answered:
-            continue
-        lo = r["when"] - pd.Timedelta(days=RESPONSE_DAYS)
-        before = prov[(prov["when"] >= lo) & (prov["when"] < r["when"])]
-        launches = int((before["category"] == "missile").sum())
-        if launches:
-            rows.append({**r.to_dict(), "launches": launches})
-    return pd.DataFrame(rows, columns=[*res.columns, "launches"])
+    answered = res["when"].isin(set(responses["resolution_date"].dropna()))
+    # Missile events in [resolution - RESPONSE_DAYS, resolution), counted by bisection in
+    # the sorted missile dates rather than a filter of every event per resolution.
+    missiles = pd.to_datetime(provocations["date"])[provocations["category"] == "missile"]
+    days = np.sort(missiles.to_numpy())
+    when = res["when"].to_numpy()
+    lo = when - np.timedelta64(RESPONSE_DAYS, "D")
+    launches = np.searchsorted(days, when, "left") - np.searchsorted(days, lo, "left")
+    keep = ~answered.to_numpy() & (launches > 0)
+    out = res[keep].assign(launches=launches[keep].astype(int))
+    return out.reset_index(drop=True)
 
 
 @data.by_view()

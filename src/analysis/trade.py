@@ -176,7 +176,7 @@ def markers(events: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:
     ev = timeline.window(timeline.prepare(events), start, as_of)
     rows = []
     sanc = ev[(ev["event_type"] == "sanction") & (ev["actor_a"] == timeline.UNSC)]
-    for _, r in sanc.iterrows():
+    for r in sanc[["when", "description", "source_id"]].to_dict("records"):
         m = _RESOLUTION.search(str(r["description"]))
         rows.append(
             {
