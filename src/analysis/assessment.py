@@ -1134,10 +1134,15 @@ def evidence_rows(a: Assessment, view: Any) -> pd.DataFrame:
     return rows.assign(under=rows["event_id"].map(under))
 
 
+def evidence_listed(a: Assessment, view: Any) -> pd.DataFrame:
+    """The rows the evidence table lists: the latest `narrative.TABLE_ROWS`."""
+    return narrative.latest(evidence_rows(a, view))
+
+
 def evidence_keys(view: Any, params: Any) -> set[str]:
-    """Event ids and trip ids of the events behind the assessment (the evidence table), so
-    the sections' chronologies list only what that table does not (each fact once)."""
-    rows = evidence_rows(assess(view, params), view)
+    """Event ids and trip ids of the events the evidence table lists, so the sections'
+    chronologies list only what that table does not (each fact once)."""
+    rows = evidence_listed(assess(view, params), view)
     keys = set(rows["event_id"].astype(str))
     if "trip_id" in rows.columns:
         keys |= {t for t in rows["trip_id"].fillna("").astype(str) if t}
@@ -1152,7 +1157,7 @@ def watch_reports(a: Assessment, view: Any, days: int = 3) -> dict[str, str]:
 
     cur = watchlist.current(view.watch_indicators, view.watch_status, a.as_of)
     cur = cur[(cur["source_id"] != "") & cur["effective"].notna()]
-    rows = evidence_rows(a, view)[["event_id", "source_id", "at"]].reset_index(drop=True)
+    rows = evidence_listed(a, view)[["event_id", "source_id", "at"]].reset_index(drop=True)
     items = cur[["source_id", "label"]].assign(
         effective=pd.to_datetime(cur["effective"]), item=range(len(cur))
     )
@@ -1165,9 +1170,10 @@ def watch_reports(a: Assessment, view: Any, days: int = 3) -> dict[str, str]:
 
 
 def evidence_table(a: Assessment, view: Any) -> str:
-    rows = evidence_rows(a, view)
-    if rows.empty:
+    everything = evidence_rows(a, view)
+    if everything.empty:
         return say("assessment.evidence.none")
+    rows = narrative.latest(everything)
     partner = registry.name(a.partner)
     reported = watch_reports(a, view)
     body = []
@@ -1193,7 +1199,8 @@ def evidence_table(a: Assessment, view: Any) -> str:
             ]
         )
     header = [say(f"assessment.evidence.header_{h}") for h in ("date", "event", "bears")]
-    return narrative.md_table(header, body, widths=[1, 6, 2])
+    table = narrative.md_table(header, body, widths=[1, 6, 2])
+    return narrative.with_unlisted(table, len(everything), len(rows))
 
 
 # ----------------------------------------------------------------------------- the facts

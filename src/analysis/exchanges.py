@@ -532,26 +532,43 @@ def recent_rows(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> p
     return rows.sort_values(["when", "event_id"], kind="stable") if not rows.empty else rows
 
 
-def recent_list(
-    view: Tables, params: BriefParams, days: int = RECENT_DAYS, listed: set[str] | None = None
-) -> str:
-    """The exchanges of the last year not among the events behind the assessment (the key
-    judgements' table lists those), as a chronology table (one row each)."""
+def _recent_rest(
+    view: Tables, params: BriefParams, days: int, listed: set[str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The year's exchanges, and those of them the evidence table does not list."""
     rows = recent_rows(view, params, days)
-    as_of = narrative.fmt_date(record_end(view, params.as_of))
     if rows.empty:
-        return say(
-            "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
-        )
+        return rows, rows
     if listed is None:
         listed = assessment.evidence_keys(view, params)
     trips = rows["trip_id"].fillna("").astype(str) if "trip_id" in rows.columns else None
     keep = ~rows["event_id"].astype(str).isin(listed)
     if trips is not None:
         keep &= ~trips.isin(listed)
-    rest = rows[keep]
+    return rows, rows[keep]
+
+
+def recent_printed(view: Tables, params: BriefParams, days: int = RECENT_DAYS) -> pd.DataFrame:
+    """The year's exchanges this section's chronology lists (each fact once: the pivot
+    section leaves them out)."""
+    return narrative.latest(_recent_rest(view, params, days, None)[1])
+
+
+def recent_list(
+    view: Tables, params: BriefParams, days: int = RECENT_DAYS, listed: set[str] | None = None
+) -> str:
+    """The exchanges of the last year not among the events behind the assessment (the key
+    judgements' table lists those), as a chronology table (one row each, the latest
+    `narrative.TABLE_ROWS`)."""
+    rows, rest = _recent_rest(view, params, days, listed)
+    as_of = narrative.fmt_date(record_end(view, params.as_of))
+    if rows.empty:
+        return say(
+            "exchanges.recent_none", partner=registry.in_sentence(params.compare_with), as_of=as_of
+        )
     if rest.empty:
         return say("exchanges.recent_all_listed", n=len(rows), count=number(len(rows)), as_of=as_of)
+    printed = narrative.latest(rest)
     table = narrative.chronology(
         (
             timeline.when_text(r),
@@ -559,10 +576,10 @@ def recent_list(
             + ". "
             + narrative.cite([r["source_id"]]),
         )
-        for _, r in rest.iterrows()
+        for _, r in printed.iterrows()
     )
     head = "exchanges.recent_head" if len(rest) == len(rows) else "exchanges.recent_head_rest"
-    return say(head, as_of=as_of) + "\n\n" + table
+    return say(head, as_of=as_of) + "\n\n" + narrative.with_unlisted(table, len(rest), len(printed))
 
 
 def count_china_sentence(events: pd.DataFrame, china: pd.DataFrame, params: BriefParams) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import locales
-from analysis.text import say
+from analysis.text import number, say
 
 # Characters that mean something to Markdown (pandoc), HTML or Typst: each is
 # backslash-escaped, which pandoc turns back into the literal character in every writer.
@@ -176,6 +176,25 @@ def capital(text: str) -> str:
 
 def bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {item}" for item in items if item)
+
+
+# A table of events lists at most this many rows, the latest, and a sentence under it
+# counts the others: the brief stays a brief however long the record grows.
+TABLE_ROWS = 20
+
+
+def latest(rows: pd.DataFrame, limit: int = TABLE_ROWS) -> pd.DataFrame:
+    """The rows a table lists: the last `limit` of a frame in date order."""
+    return rows.tail(limit)
+
+
+def with_unlisted(table: str, total: int, listed: int) -> str:
+    """A table that lists `listed` of `total` rows, with the sentence that counts the others."""
+    if total <= listed:
+        return table
+    n = total - listed
+    values = {"count": number(n), "listed": number(listed), "total": number(total)}
+    return table + "\n\n" + say("common.unlisted", n=n, **values)
 
 
 def chronology(rows: Iterable[tuple[str, str]]) -> str:

@@ -301,7 +301,7 @@ def text(view: Tables, params: BriefParams) -> str:
     key = rus[rus["event_type"].isin(["treaty", "military"])]
     # printed already: the events behind the assessment and the year's exchanges
     shown = assessment.evidence_keys(view, params) | _shown_keys(
-        exchanges.recent_rows(view, params)
+        exchanges.recent_printed(view, params)
     )
     steps = exchanges.group_trips(key) if not key.empty else key
     key = _unshown(key, shown)
@@ -313,9 +313,11 @@ def text(view: Tables, params: BriefParams) -> str:
         dates = join_words([timeline.when_text(r) for _, r in steps.iterrows()])
         out.append(say("pivot.milestones_all_shown", n=len(steps), dates=dates, **values))
     else:
-        table = narrative.chronology(_row(r) for _, r in key.iterrows())
+        printed = narrative.latest(key)
+        table = narrative.chronology(_row(r) for _, r in printed.iterrows())
+        table = narrative.with_unlisted(table, len(key), len(printed))
         out.append(say("pivot.milestones_head", **values) + "\n\n" + table)
-        shown |= _shown_keys(key)
+        shown |= _shown_keys(printed)
     if covered_since(view, params) is None:  # else the leader chart's title gives the counts
         out.append(say("pivot.leader_uncovered"))
     # the recent signals as far as the event record goes (data/tables.toml, current_to)
@@ -358,9 +360,11 @@ def signals_text(
                 out.append((capital, counts))
                 continue
             head = "signals_head_rest" if len(rest) < len(rows) else "signals_head"
-            table = narrative.chronology(_row(r) for _, r in rest.iterrows())
+            printed = narrative.latest(rest)
+            table = narrative.chronology(_row(r) for _, r in printed.iterrows())
+            table = narrative.with_unlisted(table, len(rest), len(printed))
             out.append(say(f"pivot.{head}", counts=counts, **values) + "\n\n" + table)
-            shown |= _shown_keys(rest)
+            shown |= _shown_keys(printed)
             continue
         last = latest_event(events, partner, as_of)
         if last is None:

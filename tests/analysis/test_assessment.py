@@ -327,3 +327,29 @@ def test_an_edition_past_the_end_of_its_event_record_reads_the_record_as_of_its_
     view.current_to = {"events": dt.date(2026, 1, 25)}
     same = A.assess(view, params("2026-01-25"))
     assert same.confidence == current.confidence and "stops on" not in A.bottom_line(same)
+
+
+def test_the_evidence_table_lists_the_latest_rows_and_counts_the_others():
+    """However long the record grows, the table lists `narrative.TABLE_ROWS` rows (the
+    latest), says how many it leaves out, and only what it lists counts as printed."""
+    from analysis import narrative, text
+
+    rows = [event(f"2025-{8 + d // 28:02d}-{1 + d % 28:02d}", signal="cooling") for d in range(90)]
+    view = tables(rows)
+    a = A.assess(view, params())
+    everything = A.evidence_rows(a, view)
+    assert len(everything) > narrative.TABLE_ROWS
+    table = A.evidence_table(a, view)
+    body = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(body) == narrative.TABLE_ROWS + 1  # the header and the listed rows
+    latest = everything.tail(narrative.TABLE_ROWS)
+    assert all(narrative.md_escape(d) in table for d in latest["description"])
+    assert narrative.md_escape(everything.iloc[0]["description"]) not in table
+    left = len(everything) - narrative.TABLE_ROWS
+    assert table.endswith(
+        f"Only the latest {narrative.TABLE_ROWS} of {len(everything)} are listed here; "
+        f"the other {left} are in the brief's event table."
+    )
+    assert A.evidence_keys(view, params()) == set(latest["event_id"])
+    with text.language("ko"):
+        assert A.evidence_table(a, view).endswith(f"나머지 {left}건은 이 브리프의 사건 표에 있다.")

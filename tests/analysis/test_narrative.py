@@ -95,3 +95,13 @@ def test_md_table_and_issued_dates():
     assert narrative.known_by(sources, "s", "2024-10-01")
     assert not narrative.known_by(sources, "s", "2024-09-30")
     assert narrative.known_by(sources, "missing", "2000-01-01")
+
+
+def test_a_table_that_lists_everything_has_no_sentence_under_it():
+    from analysis import narrative
+
+    assert narrative.with_unlisted("| a |", total=3, listed=3) == "| a |"
+    assert narrative.with_unlisted("| a |", total=21, listed=20) == (
+        "| a |\n\nOnly the latest 20 of 21 are listed here; the other one is in the brief's "
+        "event table."
+    )
