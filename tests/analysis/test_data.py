@@ -790,3 +790,23 @@ def test_malformed_metadata_names_its_line(data_copy: Path):
     write_lines(p, lines)
     errors = check_data(data_copy)
     assert_reported(errors, ("data/tables.toml", n, None, None, "toml"))
+
+
+def test_a_frames_key_is_computed_once_while_one_output_is_written(monkeypatch):
+    """Inside `unchanged_frames` (one output, every language) a frame's content key is
+    kept by identity; outside it every call hashes the content, so a frame changed in place
+    gets a new key."""
+    from analysis import data
+
+    computed = []
+    content_key = data._content_key
+    monkeypatch.setattr(data, "_content_key", lambda f: computed.append(1) or content_key(f))
+    frame = pd.DataFrame({"a": [1, 2]})
+    with data.unchanged_frames():
+        first = data.frame_key(frame)
+        with data.unchanged_frames():  # re-entrant: the same stretch
+            assert data.frame_key(frame) == first
+        assert data.frame_key(frame.copy()) == first  # equal content, another object
+    assert len(computed) == 2
+    frame.loc[0, "a"] = 5
+    assert data.frame_key(frame) != first and len(computed) == 3
