@@ -413,11 +413,10 @@ _CACHE: dict[tuple[str, str], Tables] = {}
 def load_tables(data_dir: Path | None = None) -> Tables:
     """Read, validate and type every data file; raise `DataValidationError` on any problem."""
     d = _data_dir(data_dir)
-    fingerprint = data_fingerprint(d)
-    key = (str(d.resolve()), fingerprint)
+    key = _cache_key(d)
     if key in _CACHE:
         return _CACHE[key].copy()
-    skip = os.environ.get(VALIDATED_ENV) == fingerprint
+    skip = os.environ.get(VALIDATED_ENV) == key[1]
     raw, errors = _read_all(d, validate=not skip)
     if errors:
         raise DataValidationError(errors)
@@ -427,9 +426,19 @@ def load_tables(data_dir: Path | None = None) -> Tables:
 
 
 def check_data(data_dir: Path | None = None) -> list[DataError]:
-    """Every problem in the data (an empty list when it is valid). Never raises for bad data."""
-    _, errors = _read_all(_data_dir(data_dir), validate=True)
+    """Every problem in the data (an empty list when it is valid). Never raises for bad data.
+    Valid tables are kept as `load_tables` keeps them, so loading them next (the renderer
+    asks for the latest publication date) does not validate them again."""
+    d = _data_dir(data_dir)
+    key = _cache_key(d)  # before reading: a file changed meanwhile never matches it
+    raw, errors = _read_all(d, validate=True)
+    if not errors:
+        _CACHE[key] = _typed(raw)
     return errors
+
+
+def _cache_key(d: Path) -> tuple[str, str]:
+    return str(d.resolve()), data_fingerprint(d)
 
 
 def as_of_view(
