@@ -79,8 +79,10 @@ def _period_end(date: str, precision: str) -> pd.Timestamp:
     return start
 
 
+@data.by_frame()
 def signal_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Events with the columns the model reads, one row per trip for exchanges.
+    """Events with the columns the model reads, one row per trip for exchanges (kept by the
+    events' content: every indicator, table and section asks).
 
     `at` is the day the event is known to have happened by: the date itself, or for a
     month- or year-precision row the end of that period (no later than its publication).

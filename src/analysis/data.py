@@ -331,29 +331,42 @@ def view_key(view: Any) -> str:
     return h.hexdigest()
 
 
-def by_view(size: int = 32) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Keep `fn(view, params, ...)` results by the view's content (`view_key`), the
-    parameters and the other arguments: the narrative asks for the same numbers many times (each
-    language, each section). Keyed by content, so a view changed in place is computed
-    afresh; callers share the result and must not change it."""
+class Kept:
+    """Results kept by their inputs' content: `key(first argument)` and the repr of the
+    other arguments. The narrative asks for the same numbers many times (each language, each
+    section); keyed by content, a table changed in place is computed afresh. A frame result
+    is handed out as a copy (callers may change it); any other is shared and must not be
+    changed. `computed` counts the times the work was done (tests, the benchmark)."""
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        kept: dict[tuple[str, str, str], Any] = {}
+    def __init__(self, fn: Callable[..., Any], key: Callable[[Any], str], size: int) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn, self.key, self.size = fn, key, size
+        self.kept: dict[tuple[str, str], Any] = {}
+        self.computed = 0
 
-        @functools.wraps(fn)
-        def keeping(view: Any, params: Any, *rest: Any, **named: Any) -> Any:
-            dump = getattr(params, "model_dump_json", None)
-            key = (view_key(view), dump() if dump else repr(params), repr((rest, named)))
-            if key not in kept:
-                if len(kept) >= size:
-                    kept.pop(next(iter(kept)))
-                kept[key] = fn(view, params, *rest, **named)
-            return kept[key]
+    def __call__(self, first: Any, *rest: Any, **named: Any) -> Any:
+        key = (self.key(first), repr((rest, sorted(named.items()))))
+        if key not in self.kept:
+            if len(self.kept) >= self.size:
+                self.kept.pop(next(iter(self.kept)))
+            self.kept[key] = self.fn(first, *rest, **named)
+            self.computed += 1
+        found = self.kept[key]
+        return found.copy() if isinstance(found, pd.DataFrame) else found
 
-        keeping.kept = kept  # type: ignore[attr-defined]
-        return keeping
+    def clear(self) -> None:
+        self.kept.clear()
+        self.computed = 0
 
-    return decorate
+
+def by_view(size: int = 32) -> Callable[[Callable[..., Any]], Kept]:
+    """Keep `fn(view, ...)` results by the view's content (`view_key`) and the rest."""
+    return lambda fn: Kept(fn, view_key, size)
+
+
+def by_frame(size: int = 32) -> Callable[[Callable[..., Any]], Kept]:
+    """Keep `fn(frame, ...)` results by the frame's content (`frame_key`) and the rest."""
+    return lambda fn: Kept(fn, frame_key, size)
 
 
 def _data_dir(data_dir: Path | str | None) -> Path:

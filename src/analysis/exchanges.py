@@ -15,7 +15,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from analysis import assessment, charts, narrative, registry, timeline
+from analysis import assessment, charts, data, narrative, registry, timeline
 from analysis.data import Tables, coverage_window, record_end
 from analysis.params import BriefParams
 from analysis.text import join as join_words
@@ -57,24 +57,21 @@ def group_trips(rows: pd.DataFrame) -> pd.DataFrame:
 def exchanges(events: pd.DataFrame, partner: str) -> pd.DataFrame:
     """Trips (summits and visits) between North Korea and `partner`, one row per trip.
 
-    Kept per events content and partner (like `timeline.prepare`): every section asks. The
-    kept rows hold only language-independent values; `partner_name` (the partner in the
-    language being written) is attached to each copy handed out, so one language's names
-    never reach another's charts.
+    The kept rows (`_trips`) hold only language-independent values; `partner_name` (the
+    partner in the language being written) is attached to each copy handed out, so one
+    language's names never reach another's charts.
     """
-    key = (timeline.MEMO.key(events), partner)
-    if key not in _TRIPS:
-        ev = timeline.prepare(events)
-        rows = timeline.between(ev, timeline.SUBJECT, partner)
-        rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
-        rows["partner"] = partner
-        if len(_TRIPS) >= 32:
-            _TRIPS.pop(next(iter(_TRIPS)))
-        _TRIPS[key] = rows.reset_index(drop=True)
-    return _TRIPS[key].assign(partner_name=registry.name(partner))
+    return _trips(events, partner).assign(partner_name=registry.name(partner))
 
 
-_TRIPS: dict[tuple[str, str], pd.DataFrame] = {}
+@data.by_frame()
+def _trips(events: pd.DataFrame, partner: str) -> pd.DataFrame:
+    """Kept per events content and partner: every section asks."""
+    ev = timeline.prepare(events)
+    rows = timeline.between(ev, timeline.SUBJECT, partner)
+    rows = group_trips(rows[rows["event_type"].isin(HIGH_LEVEL)])
+    rows["partner"] = partner
+    return rows.reset_index(drop=True)
 
 
 def in_window(rows: pd.DataFrame, start: Any, as_of: Any) -> pd.DataFrame:

@@ -8,7 +8,6 @@ each row gets `when` (the first day the date can mean), `year`, and a short plai
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
@@ -45,45 +44,12 @@ def first_day(value: Any) -> pd.Timestamp:
     return pd.Timestamp(text + {"year": "-01-01", "month": "-01"}.get(precision_of(text), ""))
 
 
-class _Memo:
-    """`prepare` results keyed by the events frame's content, so each view pays once.
-
-    Every section reads events through `prepare`; a render calls it dozens of times on the
-    same frame. The key is a hash of the frame's values, index and columns, so a frame
-    changed in place (as tests do) is prepared afresh; callers get a copy to change freely.
-    """
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self.frames: OrderedDict[str, pd.DataFrame] = OrderedDict()
-        self.computed = 0  # how many times the work was done (for the test and the bench)
-
-    key = staticmethod(data.frame_key)
-
-    def get(self, events: pd.DataFrame) -> pd.DataFrame:
-        key = self.key(events)
-        if key not in self.frames:
-            self.frames[key] = _prepare(events)
-            self.computed += 1
-            while len(self.frames) > self.size:
-                self.frames.popitem(last=False)
-        self.frames.move_to_end(key)
-        return self.frames[key].copy()
-
-    def clear(self) -> None:
-        self.frames.clear()
-        self.computed = 0
-
-
-MEMO = _Memo()
-
-
+@data.by_frame(size=8)
 def prepare(events: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `events` with `when`, `precision`, `year`, `label`, sorted by date."""
-    return MEMO.get(events)
+    """A copy of `events` with `when`, `precision`, `year`, `label`, sorted by date.
 
-
-def _prepare(events: pd.DataFrame) -> pd.DataFrame:
+    Every section reads events through here, dozens of times per render on the same frame:
+    kept by the frame's content (`data.by_frame`), so each view pays once."""
     out = events.copy()
     if out.empty:
         for col in ("when", "precision", "year", "label"):

@@ -294,7 +294,7 @@ def test_korean_lead_chart_draws_points_on_both_lanes_after_an_english_render():
     in the same process dropped every point (lanes 중국/러시아) and said 'no record'."""
     from analysis import text
 
-    exchanges._TRIPS.clear()
+    exchanges._trips.clear()
     with text.language("en"):
         exchanges.timeline_figure(st.view("2026-02-01"), st.params("2026-02-01"))
     with text.language("ko"):

@@ -116,9 +116,9 @@ def test_data_text_is_escaped():
 def test_kept_trips_never_carry_one_languages_names_into_another():
     from analysis import text
 
-    exchanges._TRIPS.clear()
+    exchanges._trips.clear()
     for first, second in (("en", "ko"), ("ko", "en")):
-        exchanges._TRIPS.clear()
+        exchanges._trips.clear()
         with text.language(first):
             exchanges.exchanges(st.events(), "CHN")
         with text.language(second):
@@ -126,4 +126,4 @@ def test_kept_trips_never_carry_one_languages_names_into_another():
         assert not rows.empty
         assert set(rows["partner_name"]) == {"China" if second == "en" else "중국"}
     # the kept rows themselves hold no language-dependent name
-    assert all("partner_name" not in kept.columns for kept in exchanges._TRIPS.values())
+    assert all("partner_name" not in kept.columns for kept in exchanges._trips.kept.values())

@@ -36,7 +36,7 @@ def test_prepare_runs_once_per_view():
     from analysis import exchanges, pivot, security, trade, watchlist
 
     view, params = st.view("2026-02-01"), st.params("2026-02-01")
-    timeline.MEMO.clear()
+    timeline.prepare.clear()
     for section in (exchanges, trade, security, pivot):
         section.text(view, params)
         section.facts(view, params)
@@ -47,7 +47,7 @@ def test_prepare_runs_once_per_view():
     pivot.milestones_figure(view, params)
     pivot.leader_figure(view, params)
     watchlist.text_of(view, params)
-    assert timeline.MEMO.computed == 1
+    assert timeline.prepare.computed == 1
 
 
 def test_prepare_sees_a_frame_changed_in_place():
