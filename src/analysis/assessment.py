@@ -1175,34 +1175,34 @@ def evidence_table(a: Assessment, view: Any) -> str:
     everything = evidence_rows(a, view)
     if everything.empty:
         return say("assessment.evidence.none")
-    rows = narrative.latest(everything)
     partner = registry.name(a.partner)
     reported = watch_reports(a, view)
-    body = []
-    for _, r in rows.iterrows():
+    header = [say(f"assessment.evidence.header_{h}") for h in ("date", "event", "bears")]
+
+    def table(rows: pd.DataFrame) -> str:
+        return narrative.md_table(header, [row(r) for _, r in rows.iterrows()], widths=[1, 6, 2])
+
+    def row(r: pd.Series) -> list[str]:
         names = [
             say(f"assessment.name.{k}", **({"partner": partner} if k == "partner" else {}))
             for k in r["under"]
         ] or [say("assessment.evidence.context")]
-        body.append(
-            [
-                narrative.fmt_date(
-                    r["date"] if r["date_precision"] != "day" else r["at"],
-                    r["date_precision"],
-                    short=True,
-                ),
-                narrative.with_cite(
-                    say("assessment.evidence.watch", label=narrative.md_escape(label))
-                    if (label := reported.get(str(r["event_id"])))
-                    else narrative.md_escape(r["description"]),
-                    [r["source_id"]],
-                ),
-                join(dict.fromkeys(names)),
-            ]
-        )
-    header = [say(f"assessment.evidence.header_{h}") for h in ("date", "event", "bears")]
-    table = narrative.md_table(header, body, widths=[1, 6, 2])
-    return narrative.with_unlisted(table, len(everything), len(rows))
+        return [
+            narrative.fmt_date(
+                r["date"] if r["date_precision"] != "day" else r["at"],
+                r["date_precision"],
+                short=True,
+            ),
+            narrative.with_cite(
+                say("assessment.evidence.watch", label=narrative.md_escape(label))
+                if (label := reported.get(str(r["event_id"])))
+                else narrative.md_escape(r["description"]),
+                [r["source_id"]],
+            ),
+            join(dict.fromkeys(names)),
+        ]
+
+    return narrative.listed_table(everything, table)[0]
 
 
 # ----------------------------------------------------------------------------- the facts

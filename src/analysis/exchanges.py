@@ -565,18 +565,20 @@ def recent_list(
         )
     if rest.empty:
         return say("exchanges.recent_all_listed", n=len(rows), count=number(len(rows)), as_of=as_of)
-    printed = narrative.latest(rest)
-    table = narrative.chronology(
-        (
-            timeline.when_text(r),
-            narrative.md_escape(narrative.capital(r["label"]))
-            + ". "
-            + narrative.cite([r["source_id"]]),
-        )
-        for _, r in printed.iterrows()
+    table, _ = narrative.listed_table(
+        rest,
+        lambda printed: narrative.chronology(
+            (
+                timeline.when_text(r),
+                narrative.md_escape(narrative.capital(r["label"]))
+                + ". "
+                + narrative.cite([r["source_id"]]),
+            )
+            for _, r in printed.iterrows()
+        ),
     )
     head = "exchanges.recent_head" if len(rest) == len(rows) else "exchanges.recent_head_rest"
-    return say(head, as_of=as_of) + "\n\n" + narrative.with_unlisted(table, len(rest), len(printed))
+    return say(head, as_of=as_of) + "\n\n" + table
 
 
 def count_china_sentence(events: pd.DataFrame, china: pd.DataFrame, params: BriefParams) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -188,13 +188,18 @@ def latest(rows: pd.DataFrame, limit: int = TABLE_ROWS) -> pd.DataFrame:
     return rows.tail(limit)
 
 
-def with_unlisted(table: str, total: int, listed: int) -> str:
-    """A table that lists `listed` of `total` rows, with the sentence that counts the others."""
-    if total <= listed:
-        return table
-    n = total - listed
-    values = {"count": number(n), "listed": number(listed), "total": number(total)}
-    return table + "\n\n" + say("common.unlisted", n=n, **values)
+def listed_table(
+    rows: pd.DataFrame, render: Callable[[pd.DataFrame], str]
+) -> tuple[str, pd.DataFrame]:
+    """`render` of the rows a table lists (`latest`), with the sentence under it that counts
+    the others when there are more; and the rows it lists (what counts as printed)."""
+    listed = latest(rows)
+    table = render(listed)
+    n = len(rows) - len(listed)
+    if n:
+        values = {"count": number(n), "listed": number(len(listed)), "total": number(len(rows))}
+        table += "\n\n" + say("common.unlisted", n=n, **values)
+    return table, listed
 
 
 def chronology(rows: Iterable[tuple[str, str]]) -> str:

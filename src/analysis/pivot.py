@@ -268,6 +268,10 @@ def _row(row: Any) -> tuple[str, str]:
     return timeline.when_text(row), label + " " + narrative.cite([row["source_id"]])
 
 
+def _chronology(rows: pd.DataFrame) -> str:
+    return narrative.chronology(_row(r) for _, r in rows.iterrows())
+
+
 def _shown_keys(rows: pd.DataFrame) -> set[str]:
     """Event ids and trip ids of rows already printed, so a trip is printed once."""
     keys = set(rows["event_id"].astype(str)) if not rows.empty else set()
@@ -313,9 +317,7 @@ def text(view: Tables, params: BriefParams) -> str:
         dates = join_words([timeline.when_text(r) for _, r in steps.iterrows()])
         out.append(say("pivot.milestones_all_shown", n=len(steps), dates=dates, **values))
     else:
-        printed = narrative.latest(key)
-        table = narrative.chronology(_row(r) for _, r in printed.iterrows())
-        table = narrative.with_unlisted(table, len(key), len(printed))
+        table, printed = narrative.listed_table(key, _chronology)
         out.append(say("pivot.milestones_head", **values) + "\n\n" + table)
         shown |= _shown_keys(printed)
     if covered_since(view, params) is None:  # else the leader chart's title gives the counts
@@ -360,9 +362,7 @@ def signals_text(
                 out.append((capital, counts))
                 continue
             head = "signals_head_rest" if len(rest) < len(rows) else "signals_head"
-            printed = narrative.latest(rest)
-            table = narrative.chronology(_row(r) for _, r in printed.iterrows())
-            table = narrative.with_unlisted(table, len(rest), len(printed))
+            table, printed = narrative.listed_table(rest, _chronology)
             out.append(say(f"pivot.{head}", counts=counts, **values) + "\n\n" + table)
             shown |= _shown_keys(printed)
             continue

@@ -98,10 +98,16 @@ def test_md_table_and_issued_dates():
 
 
 def test_a_table_that_lists_everything_has_no_sentence_under_it():
+    import pandas as pd
+
     from analysis import narrative
 
-    assert narrative.with_unlisted("| a |", total=3, listed=3) == "| a |"
-    assert narrative.with_unlisted("| a |", total=21, listed=20) == (
+    three, many = pd.DataFrame({"a": range(3)}), pd.DataFrame({"a": range(21)})
+    table, listed = narrative.listed_table(three, lambda rows: "| a |")
+    assert table == "| a |" and len(listed) == 3
+    table, listed = narrative.listed_table(many, lambda rows: "| a |")
+    assert table == (
         "| a |\n\nOnly the latest 20 of 21 are listed here; the other one is in the brief's "
         "event table."
     )
+    assert list(listed["a"]) == list(range(1, 21))  # the latest rows
