@@ -7,6 +7,7 @@
 #   bash tasks.sh lab                             set up with JupyterLab, open the notebooks
 #   bash tasks.sh bench                           set up, then run the benchmark
 #   bash tasks.sh setup                           only set up .venv from the lock files
+#   bash tasks.sh vega-bundle                     ship the locked vl-convert's Vega bundle
 # A fresh machine needs only Python 3.11-3.13 with pip (and apt as root, for the test tools).
 # Installs use uv when it is available (or installable from PyPI), else pip; set
 # BRIEF_INSTALLER=pip to use pip.
@@ -98,5 +99,8 @@ case "$cmd" in
   lab)    setup_venv; install_locked requirements.lock requirements-test.lock requirements-lab.lock
           exec "$VENV/bin/jupyter" lab notebooks/ "$@" ;;
   bench)  setup_venv; exec "$VENV/bin/python" bench/run.py "$@" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  vega-bundle)  # after the lock changes vl-convert (a test says so)
+          setup_venv; exec "$VENV/bin/python" -c \
+            "from brief.engines.builtin import ship_vega_bundle; print(ship_vega_bundle())" ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -822,7 +822,7 @@ def floor_probe(project_dir: Path, work: Path, jobs: int) -> dict[str, Any]:
 
     fonts = fill_build(project, build)
     start = time.perf_counter()
-    warm_up()  # the Vega bundle: a render builds it while notebooks run, so kept apart
+    warm_up()  # the Vega bundle: a render gets it while notebooks run, so kept apart
     bundle = time.perf_counter() - start
     metadata, timestamp = edition_metadata(resolved)
     start = time.perf_counter()
@@ -1371,8 +1371,8 @@ def floor_text(floor: dict[str, Any], jobs: int, rows: list[Row]) -> str:
         f"  the notebooks' own compute in one warm kernel, {sum(compute.values()):.2f} s in all "
         f"(divided by {jobs} workers above): "
         + ", ".join(f"{name.split('_')[0]} {s:.2f}" for name, s in compute.items()),
-        f"  not in the floor: the Vega bundle, {floor['vega_bundle_s']:.2f} s (a render builds"
-        " it while the notebooks run)",
+        f"  not in the floor: the Vega bundle, {floor['vega_bundle_s']:.2f} s (read from the"
+        " copy shipped with brief, or built by vl-convert while the notebooks run)",
     ]
     if cold and cold.ours_notebook_seconds:
         pairs = [

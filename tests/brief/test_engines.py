@@ -1005,3 +1005,42 @@ def test_a_variant_chart_is_drawn_for_the_pdf_measured_in_the_projects_fonts(tmp
     assert len(entries) == len(labels) == len(offsets), legend[:600]
     for i in range(len(labels) - 1):
         assert entries[i] + offsets[i] + text_width(labels[i], 11) <= entries[i + 1], legend[:600]
+
+
+# ------------------------------------------------------------------ the shipped Vega bundle
+
+
+def test_the_shipped_vega_bundle_is_the_locked_vl_converts_own():
+    import gzip
+    from importlib.metadata import version
+
+    import vl_convert as vlc
+
+    from brief.engines import builtin
+
+    path = builtin.shipped_bundle_path(version("vl-convert-python"))
+    assert path.is_file(), (
+        f"no {path.name} for the installed vl-convert: run `bash tasks.sh vega-bundle`"
+    )
+    shipped = gzip.decompress(path.read_bytes()).decode("utf-8")
+    assert shipped == vlc.javascript_bundle(), (
+        f"{path.name} is stale: run `bash tasks.sh vega-bundle`"
+    )
+    assert [p.name for p in path.parent.glob("vega-bundle-*.js.gz")] == [path.name]
+    assert builtin.vega_bundle() == shipped
+
+
+def test_a_damaged_shipped_bundle_is_not_used(tmp_path, monkeypatch, capsys):
+    import gzip
+
+    from brief.engines import builtin
+
+    damaged = tmp_path / "vega-bundle-0.js.gz"
+    damaged.write_bytes(builtin.shipped_bundle_path("x").parent.joinpath("brief.css").read_bytes())
+    monkeypatch.setattr(builtin, "shipped_bundle_path", lambda version: damaged)
+    assert builtin._shipped_bundle("0") is None
+    assert f"{damaged} is damaged" in capsys.readouterr().err
+    damaged.write_bytes(gzip.compress(b"/* a bundle */"))
+    assert builtin._shipped_bundle("0") == "/* a bundle */"
+    monkeypatch.setenv(builtin.SHIPPED_BUNDLE_ENV, "0")  # turned off: never read
+    assert builtin._shipped_bundle("0") is None

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -91,33 +92,83 @@ def builtin_version() -> str:
 # --- support files (shared with the quarto engine) ------------------------------------------
 
 
+# A copy of the bundle ships beside this module, made by `ship_vega_bundle` with the locked
+# vl-convert: bundling is the one part of a cold render that depends only on a dependency's
+# version (1.6-2 CPU-s, in a renderer thread that holds the GIL). "0": always bundle.
+SHIPPED_BUNDLE_ENV = "BRIEF_SHIPPED_VEGA_BUNDLE"
+
+
+def shipped_bundle_path(version: str) -> Path:
+    return HERE / f"vega-bundle-{version}.js.gz"
+
+
+def _shipped_bundle(version: str) -> str | None:
+    """The shipped copy for this vl-convert version, or None (another version, turned off,
+    or damaged: gzip's checksum fails, and the bundle is built instead)."""
+    import gzip
+    import zlib
+
+    path = shipped_bundle_path(version)
+    if os.environ.get(SHIPPED_BUNDLE_ENV) == "0" or not path.is_file():
+        return None
+    try:
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        print(
+            f"warning: {path} is damaged ({exc}); the Vega bundle is built instead", file=sys.stderr
+        )
+        return None
+
+
+def _built_bundle(version: str) -> str:
+    """vl-convert's bundle, kept under $BRIEF_ASSET_CACHE (set by the renderer) per version."""
+    import vl_convert as vlc
+
+    from brief.cache import read_checked, write_checked
+
+    cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
+    cached = Path(cache_dir) / f"vega-bundle-{version}.js" if cache_dir else None
+    # A cached bundle carries its digest; a damaged or replaced one is rebuilt, never used.
+    data = read_checked(cached) if cached is not None else None
+    if data is not None:
+        return data.decode("utf-8")
+    bundle = vlc.javascript_bundle()
+    if cached is not None:
+        write_checked(cached, bundle)
+    return bundle
+
+
 @cache
 def vega_bundle() -> str:
-    """The whole Vega bundle (vega, vega-lite, vega-embed), once per process.
+    """The whole Vega bundle (vega, vega-lite, vega-embed) of the installed vl-convert, once
+    per process: the shipped copy when it is that version's, else built (≈ 2 s) and cached."""
+    from importlib.metadata import version
 
-    vl-convert bundles the JavaScript on every call (≈ 2 s); the result is kept per process,
-    and on disk under $BRIEF_ASSET_CACHE (set by the renderer) per vl-convert version.
-    """
+    found = version("vl-convert-python")
+    bundle = _shipped_bundle(found)
+    if bundle is None:
+        bundle = _built_bundle(found)
+    if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
+        raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
+    return bundle
+
+
+def ship_vega_bundle() -> Path:
+    """Write the installed vl-convert's bundle beside this module (`bash tasks.sh
+    vega-bundle`, after the lock changes vl-convert) and remove other versions' copies."""
+    import gzip
     from importlib.metadata import version
 
     import vl_convert as vlc
 
-    cache_dir = os.environ.get("BRIEF_ASSET_CACHE")
-    name = f"vega-bundle-{version('vl-convert-python')}.js"
-    cached = Path(cache_dir) / name if cache_dir else None
-    from brief.cache import read_checked, write_checked
+    from brief.fsutil import atomic_write
 
-    # A cached bundle carries its digest; a damaged or replaced one is rebuilt, never used.
-    data = read_checked(cached) if cached is not None else None
-    if data is not None:
-        bundle = data.decode("utf-8")
-    else:
-        bundle = vlc.javascript_bundle()
-        if cached is not None:
-            write_checked(cached, bundle)
-    if "</script" in bundle.lower():  # cannot happen with vl-convert 1.9; guard the page anyway
-        raise AssemblyError("the Vega bundle contains '</script': cannot inline it")
-    return bundle
+    path = shipped_bundle_path(version("vl-convert-python"))
+    atomic_write(path, gzip.compress(vlc.javascript_bundle().encode("utf-8"), 9, mtime=0))
+    for other in HERE.glob("vega-bundle-*.js.gz"):
+        if other != path:
+            other.unlink()
+    return path
 
 
 def vega_header_text() -> str:
