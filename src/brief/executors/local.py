@@ -66,9 +66,8 @@ def _warm(job: Job) -> None:
     try:  # ready before the first notebook, its imports done if the project names them
         run_sync(client.wait_for_ready)(timeout=120)
         code = "\n".join(f"import {name}" for name in imports.split(",") if name)
-        # What is alive now (the imported modules) lives as long as the kernel: frozen, the
-        # collector skips it, in the full collection of every reset between notebooks (about
-        # 0.1 s each) and in the collections the notebooks' own work triggers.
+        # What is alive now (the kernel's and the preloaded modules) lives as long as the
+        # kernel: frozen, as after every reset (kernel.reset_code).
         code += "\nimport gc\ngc.collect()\ngc.freeze()"
         run_sync(client.execute_interactive)(code, store_history=False, timeout=300)
     finally:
