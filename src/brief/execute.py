@@ -171,9 +171,11 @@ def prepare_data(
     warn: Warn,
     *,
     remember: bool = True,
+    on_validating: Callable[[Path, Path], None] | None = None,
 ) -> DataState:
     """Snapshot the inputs, checksum the copies, validate once per (data, subject code);
-    `remember=False` (a dry run) leaves the validated markers as they are."""
+    `remember=False` (a dry run) leaves the validated markers as they are. `on_validating`
+    is told the snapshot's data and notebooks folders when validation is about to run."""
     data_dir, notebooks_dir = snapshot(project, run_root)
     checksums = files_sha256(run_root, project_files(data_dir))  # named as in the project
     markers = ValidatedMarkers(project.cache_dir, warn, read_only=not remember)
@@ -183,6 +185,8 @@ def prepare_data(
     found = markers.get(key)
     if found is None or not isinstance(found.get("latest"), str):
         say("validating data")
+        if on_validating is not None:
+            on_validating(data_dir, notebooks_dir)
         problems = project.subject("data_check")(data_dir)
         if problems:
             raise DataProblems(_in_project_terms(problems, project, data_dir))
@@ -191,18 +195,20 @@ def prepare_data(
     return DataState(checksums, found["latest"], code, data_dir, notebooks_dir)
 
 
-def validated_env(project: Project, data: DataState) -> dict[str, str]:
-    """The subject's own fingerprint of the validated snapshot, under the name its loader
-    reads: where it is set (kernels, the renderer's own hooks) the data is not validated
-    again. Empty when the subject names no fingerprint."""
+def validated_env(project: Project, data: DataState | Path) -> dict[str, str]:
+    """The subject's own fingerprint of the validated snapshot (a DataState or its data
+    folder), under the name its loader reads: where it is set (kernels, the renderer's own
+    hooks) the data is not validated again. Empty when the subject names no fingerprint."""
     if not project.config.get("fingerprint"):
         return {}
-    return {protocol.DATA_VALIDATED_ENV: project.subject("fingerprint")(data.data_dir)}
+    data_dir = data if isinstance(data, Path) else data.data_dir
+    return {protocol.DATA_VALIDATED_ENV: project.subject("fingerprint")(data_dir)}
 
 
-def kernel_env(project: Project, data: DataState) -> dict[str, str]:
-    """What every kernel is told: where the project and its data snapshot are, that the
-    data is validated (in the subject's own fingerprint), this project's code first."""
+def kernel_env(project: Project, data: DataState | Path) -> dict[str, str]:
+    """What every kernel is told: where the project and its data snapshot are (a DataState
+    or its data folder), that the data is validated (in the subject's own fingerprint),
+    this project's code first."""
     from brief.executors.kernel import kernel_spec  # (the worker side: not for a no-op)
 
     pythonpath = os.pathsep.join(
@@ -219,7 +225,7 @@ def kernel_env(project: Project, data: DataState) -> dict[str, str]:
         "PYTHONIOENCODING": "utf-8",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         protocol.PROJECT_ROOT_ENV: str(project.root),
-        protocol.DATA_DIR_ENV: str(data.data_dir),
+        protocol.DATA_DIR_ENV: str(data if isinstance(data, Path) else data.data_dir),
         **validated_env(project, data),
     }
     preload = project.config.get("preload", [])
@@ -446,6 +452,25 @@ def _failure(job: NotebookJob, result: Result, target: Path, timeout: float | No
     return NotebookFailed(job.name, detail, target)
 
 
+def start_executor(
+    project: Project,
+    data: DataState | Path,
+    notebooks_dir: Path,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Any:
+    """The executor for the snapshot's notebooks, its workers spawned and warming their
+    kernels (for the same environment and folder as the jobs, so each kernel is kept)."""
+    from brief.executors import make_executor
+
+    warm = {"env": kernel_env(project, data), "cwd": str(notebooks_dir)}
+    return make_executor(
+        executor, workers=workers, state_dir=project.state_dir, scheduler=scheduler, warm=warm
+    )
+
+
 def run_notebooks(
     project: Project,
     data: DataState,
@@ -458,15 +483,17 @@ def run_notebooks(
     progress: Any,
     after_spawn: Callable[[], None] = lambda: None,
     editions: dict[str, list[str]] | None = None,
+    runner: Any = None,
 ) -> int:
     """Execute the jobs, store each result in the cache as it arrives; kernel starts.
     `editions` names, per job key, the editions that need it (every progress line about a
-    notebook says which edition it is for).
+    notebook says which edition it is for). `runner`: an executor already started for this
+    snapshot (`start_executor`); it is closed here either way.
 
     Raises NotebookFailed for the first notebook that fails (the executed notebook is
     written to its target for debugging), after stopping the others.
     """
-    from brief.executors import Job, make_executor
+    from brief.executors import Job
 
     total = len(todo)
     timeout = float(project.config.get("cell_timeout", DEFAULT_CELL_TIMEOUT)) or None
@@ -497,13 +524,10 @@ def run_notebooks(
     progress.line(f"executing {total} notebook(s){of} with {count} worker(s) ({executor})")
     # Workers start their kernels now (the slowest seconds of a cold render): say so.
     progress.line(f"  starting {count} kernel(s); each notebook is listed when it has run")
-    runner = make_executor(
-        executor,
-        workers=count,
-        state_dir=project.state_dir,
-        scheduler=scheduler,
-        warm={"env": env, "cwd": cwd},
-    )
+    if runner is None:
+        runner = start_executor(
+            project, data, data.notebooks_dir, executor=executor, workers=count, scheduler=scheduler
+        )
     after_spawn()
     finished = 0
 

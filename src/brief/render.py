@@ -125,7 +125,27 @@ class Renderer:
         a dry run: no validated marker is written or discarded)."""
         self.run_root = owned_tempdir(self.project.build_root, RUN_PREFIX)
         say, warn, code = self.progress.line, self.progress.warn, self.subject_code()
-        return prepare_data(self.project, self.run_root, code, say, warn, remember=remember)
+        early = self._start_workers if remember and self.executor == "local" else None
+        return prepare_data(
+            self.project, self.run_root, code, say, warn, remember=remember, on_validating=early
+        )
+
+    def _start_workers(self, data_dir: Path, notebooks_dir: Path) -> None:
+        """Validation runs when the data or the subject changed, and then notebooks run
+        too (both are in every notebook's key): the workers spawn and start their kernels
+        beside it rather than after planning."""
+        from brief.execute import start_executor
+
+        self.early = start_executor(
+            self.project, data_dir, notebooks_dir, executor=self.executor, workers=self.jobs
+        )
+
+    def _drop_early_workers(self) -> None:
+        """Stop workers started beside validation that no notebook will use (they run
+        nothing: killing them, kernels included, loses nothing and does not wait)."""
+        early, self.early = getattr(self, "early", None), None
+        if early is not None:
+            early.kill()
 
     def subject_code(self) -> str:
         # Subject code is its modules and its sentence catalogues (analysis.text).
@@ -312,6 +332,7 @@ class Renderer:
                 self.progress.line(f"{plan.name}: {len(mine)} to execute: {', '.join(mine)}")
         if not todo:
             self.progress.line("notebooks: nothing to execute, every notebook is cached")
+            self._drop_early_workers()
             self.after_spawn()
         else:
             self._run(list(todo.values()), editions)
@@ -329,6 +350,7 @@ class Renderer:
     ) -> None:
         from brief.execute import run_notebooks
 
+        runner, self.early = getattr(self, "early", None), None
         self.kernel_starts += run_notebooks(
             self.project,
             self.data,
@@ -340,6 +362,7 @@ class Renderer:
             progress=self.progress,
             after_spawn=self.after_spawn,
             editions=editions,
+            runner=runner,
         )
 
     def after_spawn(self) -> None:
@@ -564,6 +587,9 @@ class Renderer:
 
             raise (state_problem(exc, self.project.state_dir) or exc) from None
         finally:
+            # Workers started beside validation and never used: validation failed, the
+            # render was interrupted, or every edition was up to date.
+            self._drop_early_workers()
             if getattr(self, "run_root", None) is not None:
                 remove_tree(self.run_root)
 

@@ -219,6 +219,79 @@ def test_kill_9_at_any_stage_leaves_no_process_no_open_pipe_and_no_damage(
     assert not list((project / ".brief" / "run").glob("procs-*")), "records of the dead render"
 
 
+# The renderer as a library, alive after its render: what it started must be gone by then
+# (in a `brief` process, the parent-death signal would hide a worker left running).
+LIBRARY_RENDER = """
+import sys
+from pathlib import Path
+from brief.project import load_project
+from brief.render import EditionRequest, Renderer
+renderer = Renderer(load_project(Path(sys.argv[1])), engine="builtin", jobs=2)
+try:
+    renderer.render([EditionRequest({})])
+    print("rendered", flush=True)
+except Exception as exc:
+    print(type(exc).__name__, flush=True)
+sys.stdin.readline()  # stays alive until the test has looked
+"""
+
+
+def workers_and_kernels(project: Path) -> list[str]:
+    # multiprocessing's resource tracker serves its parent process, and lives as long
+    return [line for line in processes_of(project) if "resource_tracker" not in line]
+
+
+def render_in_library(project: Path) -> str:
+    """Render in a process that outlives the render; what it says once no worker or kernel
+    of the render is left (the renderer's own process is not one: its environment does not
+    name the project)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", LIBRARY_RENDER, str(project)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=project,
+    )
+    try:
+        assert process.stdout is not None and process.stdin is not None
+        said = process.stdout.readline().strip()
+        deadline = time.monotonic() + 5
+        while (left := workers_and_kernels(project)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left == [], "workers or kernels outlived the render"
+        process.stdin.write("\n")
+        process.stdin.flush()
+        assert process.wait(30) == 0, process.stderr.read() if process.stderr else ""
+        return said
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_workers_started_beside_validation_are_stopped_when_no_notebook_needs_them(earlier):
+    # Validating new data starts the workers and their kernels at once (notebooks will
+    # run): a data problem, or editions all up to date, must not leave them running.
+    project, before = earlier
+    values = project / "data" / "values.csv"
+    good = values.read_text()
+    values.write_text(good + "2025-03-02,lots\n")
+    log = project / ".brief" / "logs" / "kernels.log"
+    log.unlink()
+    failed = render(project)
+    assert failed.returncode == 2 and "validating data" in failed.stderr, failed.stderr
+    assert "data/values.csv" in failed.stderr and "Traceback" not in failed.stderr
+    assert log.exists(), "no worker was started beside validation"
+    assert render_in_library(project) == "DataProblems"
+    values.write_text(good)
+    for marker in (project / ".brief" / "cache" / "validated").glob("*.json"):
+        marker.unlink()  # validated again, and the edition is up to date
+    log.unlink()
+    assert render_in_library(project) == "rendered"
+    assert log.exists(), "no worker was started beside validation"
+    assert digest(project / "output") == before
+
+
 def test_a_later_render_kills_what_a_killed_one_left_running(earlier):
     project, _ = earlier
     # A process recorded by a renderer that no longer runs (pid 999999): the next render
