@@ -13,7 +13,8 @@ Scenarios, each measured side by side in one run ("ours" = `brief render`):
                              renders the same notebooks, both formats; "skipped: no quarto"
   (g) both engines           `brief render --engine builtin` beside `--engine quarto`
   (h) the floor              one kernel start to ready + the notebooks' imports + the
-                             notebooks' own compute / workers + one assembly, measured here
+                             notebooks' own compute / workers + the charts' static SVGs /
+                             workers + one assembly, measured here
   (i) scaling                matrices of 1, 3, 6, 12 editions; the data x10 and x100
                              (synthetic valid rows in a scratch copy), time and peak memory
 
@@ -793,6 +794,7 @@ def floor_probe(project_dir: Path, work: Path, jobs: int) -> dict[str, Any]:
     import nbformat
 
     from brief.engines import assemble, choose_engine, warm_up
+    from brief.execute import add_static_charts
     from brief.project import load_project
 
     project = load_project(project_dir)
@@ -808,17 +810,25 @@ def floor_probe(project_dir: Path, work: Path, jobs: int) -> dict[str, Any]:
     build = work / "build"
     (build / "notebooks").mkdir(parents=True)
     compute: dict[str, float] = {}
+    executed = {}
     try:
         imports = run_code(client, "\n".join(notebook_imports(paths)))
         for path in paths:
             run_code(client, "get_ipython().run_line_magic('reset', '-f')")  # untimed: a reset
             start = time.perf_counter()
-            nb = execute_in_kernel(path, params, manager, client)
+            executed[path.name] = execute_in_kernel(path, params, manager, client)
             compute[path.name] = time.perf_counter() - start
-            nbformat.write(nb, build / "notebooks" / path.name)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+    # The PDF's charts: every chart's static SVG (vl-convert, its engine started here, as
+    # in a render), without which the assembly below would print alt text for them.
+    start = time.perf_counter()
+    for nb in executed.values():
+        add_static_charts(nb)
+    static_charts = time.perf_counter() - start
+    for name, nb in executed.items():
+        nbformat.write(nb, build / "notebooks" / name)
 
     fonts = fill_build(project, build)
     start = time.perf_counter()
@@ -834,6 +844,9 @@ def floor_probe(project_dir: Path, work: Path, jobs: int) -> dict[str, Any]:
         "kernel to ready": kernel,
         "imports": imports,
         f"compute / {jobs}": sum(compute.values()) / jobs,
+        # per-notebook work like the compute: a render draws each notebook's charts as it
+        # arrives, beside the kernels, so it counts divided by the workers too
+        f"static charts / {jobs}": static_charts / jobs,
         "assembly": assembly,
     }
     return {
