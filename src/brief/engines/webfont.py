@@ -19,7 +19,6 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 from brief.protocol import ASSET_CACHE_ENV
@@ -28,17 +27,19 @@ BODY_PREFIX = "LiberationSans-"
 _HEAD_END = re.compile(r"</head>\s*<body")
 
 
-@cache
-def _cmap(path: Path, stamp: tuple[int, int]) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
+_CMAPS: dict[str, frozenset[int]] = {}
 
 
 def cmap(path: Path) -> frozenset[int]:
-    st = path.stat()
-    return _cmap(path.resolve(), (st.st_size, int(st.st_mtime)))
+    """The code points a font covers, parsed once per process per font content: every
+    assembly of a matrix reads the same fonts from its own build folder."""
+    from fontTools.ttLib import TTFont
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest not in _CMAPS:
+        with TTFont(path, lazy=True) as font:
+            _CMAPS[digest] = frozenset(font.getBestCmap())
+    return _CMAPS[digest]
 
 
 def family(path: Path) -> str:
