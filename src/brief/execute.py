@@ -343,6 +343,16 @@ def explain_miss(entries: list[Any], inputs: dict[str, Any]) -> str:
 # --- executed notebooks -----------------------------------------------------------------
 
 
+def warm_static_charts() -> None:
+    """Start vl-convert's engine (0.5-0.8 s, the GIL released) before the first chart
+    arrives, in the renderer's warm-up thread: started by the first `add_static_charts`,
+    it held up the renderer's handling of results while workers waited for their next
+    notebook. An SVG depends only on its spec: drawing this one first changes no other."""
+    import vl_convert as vlc
+
+    vlc.vegalite_to_svg({"mark": "point", "data": {"values": [{"x": 0}]}})
+
+
 def add_static_charts(nb: dict[str, Any]) -> int:
     """Give every Vega-Lite output a static SVG view (for PDF engines); returns how many.
 

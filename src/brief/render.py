@@ -139,6 +139,7 @@ class Renderer:
         self.early = start_executor(
             self.project, data_dir, notebooks_dir, executor=self.executor, workers=self.jobs
         )
+        self.after_spawn()
 
     def _drop_early_workers(self) -> None:
         """Stop workers started beside validation that no notebook will use (they run
@@ -371,10 +372,13 @@ class Renderer:
         if getattr(self, "_warming", False):
             return
         from brief.engines import warm_up
+        from brief.execute import warm_static_charts
 
         def quietly() -> None:  # a failure here recurs in assembly, which reports it
             with contextlib.suppress(Exception):
                 warm_up()
+            with contextlib.suppress(Exception):
+                warm_static_charts()
 
         self._warming = True
         threading.Thread(target=quietly, name="engine-warm-up", daemon=True).start()
