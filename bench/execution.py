@@ -201,7 +201,7 @@ def main() -> None:
     project = load_project(ROOT)
     work = Path(tempfile.mkdtemp(prefix="brief-bench-exec-"))
     data = prepare_data(project, work / "run", "bench", lambda s: None, print)
-    env = kernel_env(project, data)
+    env = kernel_env(project, data.data_dir)
     state = work / "state"
     cwd = str(data.notebooks_dir)
     print(

@@ -195,20 +195,18 @@ def prepare_data(
     return DataState(checksums, found["latest"], code, data_dir, notebooks_dir)
 
 
-def validated_env(project: Project, data: DataState | Path) -> dict[str, str]:
-    """The subject's own fingerprint of the validated snapshot (a DataState or its data
-    folder), under the name its loader reads: where it is set (kernels, the renderer's own
-    hooks) the data is not validated again. Empty when the subject names no fingerprint."""
+def validated_env(project: Project, data_dir: Path) -> dict[str, str]:
+    """The subject's own fingerprint of the snapshot's data folder, under the name its
+    loader reads: where it is set (kernels, the renderer's own hooks) the data is not
+    validated again. Empty when the subject names no fingerprint."""
     if not project.config.get("fingerprint"):
         return {}
-    data_dir = data if isinstance(data, Path) else data.data_dir
     return {protocol.DATA_VALIDATED_ENV: project.subject("fingerprint")(data_dir)}
 
 
-def kernel_env(project: Project, data: DataState | Path) -> dict[str, str]:
-    """What every kernel is told: where the project and its data snapshot are (a DataState
-    or its data folder), that the data is validated (in the subject's own fingerprint),
-    this project's code first."""
+def kernel_env(project: Project, data_dir: Path) -> dict[str, str]:
+    """What every kernel is told: where the project and its data snapshot are, that the
+    data is validated (in the subject's own fingerprint), this project's code first."""
     from brief.executors.kernel import kernel_spec  # (the worker side: not for a no-op)
 
     pythonpath = os.pathsep.join(
@@ -225,8 +223,8 @@ def kernel_env(project: Project, data: DataState | Path) -> dict[str, str]:
         "PYTHONIOENCODING": "utf-8",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         protocol.PROJECT_ROOT_ENV: str(project.root),
-        protocol.DATA_DIR_ENV: str(data if isinstance(data, Path) else data.data_dir),
-        **validated_env(project, data),
+        protocol.DATA_DIR_ENV: str(data_dir),
+        **validated_env(project, data_dir),
     }
     preload = project.config.get("preload", [])
     if preload:
@@ -464,7 +462,7 @@ def _failure(job: NotebookJob, result: Result, target: Path, timeout: float | No
 
 def start_executor(
     project: Project,
-    data: DataState | Path,
+    data_dir: Path,
     notebooks_dir: Path,
     *,
     executor: str = "local",
@@ -475,7 +473,7 @@ def start_executor(
     kernels (for the same environment and folder as the jobs, so each kernel is kept)."""
     from brief.executors import make_executor
 
-    warm = {"env": kernel_env(project, data), "cwd": str(notebooks_dir)}
+    warm = {"env": kernel_env(project, data_dir), "cwd": str(notebooks_dir)}
     return make_executor(
         executor, workers=workers, state_dir=project.state_dir, scheduler=scheduler, warm=warm
     )
@@ -508,7 +506,7 @@ def run_notebooks(
     total = len(todo)
     timeout = float(project.config.get("cell_timeout", DEFAULT_CELL_TIMEOUT)) or None
     limit = float(project.config.get("max_output_mb", DEFAULT_MAX_OUTPUT_MB))
-    env = kernel_env(project, data)
+    env = kernel_env(project, data.data_dir)
     cwd = str(data.notebooks_dir)
     jobs = {
         job.key: Job(
@@ -536,7 +534,12 @@ def run_notebooks(
     progress.line(f"  starting {count} kernel(s); each notebook is listed when it has run")
     if runner is None:
         runner = start_executor(
-            project, data, data.notebooks_dir, executor=executor, workers=count, scheduler=scheduler
+            project,
+            data.data_dir,
+            data.notebooks_dir,
+            executor=executor,
+            workers=count,
+            scheduler=scheduler,
         )
     after_spawn()
     finished = 0

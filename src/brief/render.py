@@ -367,8 +367,9 @@ class Renderer:
         )
 
     def after_spawn(self) -> None:
-        """Start the engines' one-off preparation (the Vega bundle) once workers are spawned:
-        it holds the GIL for seconds and would delay their start."""
+        """Start the one-off preparations (the engine's Vega bundle, vl-convert's engine for
+        the static charts) in a thread once workers are spawned, so that neither the first
+        result nor the first assembly waits for them."""
         if getattr(self, "_warming", False):
             return
         from brief.engines import warm_up
@@ -397,7 +398,7 @@ class Renderer:
 
         # The hook loads the snapshot validated at planning: told so, as kernels are (its
         # loader would otherwise validate it again here, on the assembly's critical path).
-        os.environ.update(validated_env(self.project, self.data))
+        os.environ.update(validated_env(self.project, self.data.data_dir))
         items = self.project.subject("bibliography")(as_of, self.data.data_dir)
         text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
         target.write_text(text, encoding="utf-8")

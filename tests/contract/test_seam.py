@@ -118,7 +118,7 @@ def _probe(root: Path, env: dict[str, str], cwd: Path) -> dict:
 def test_a_kernel_told_the_data_is_validated_never_imports_pandera(snapshot):
     root, data = snapshot
     project = load_project(root)
-    env = kernel_env(project, data)
+    env = kernel_env(project, data.data_dir)
     seen = _probe(root, env, data.notebooks_dir)
     assert seen["fingerprint"] == env[protocol.DATA_VALIDATED_ENV]  # the same algorithm
     assert seen["data_dir"] == str(data.data_dir)  # and reads the snapshot
@@ -128,6 +128,6 @@ def test_a_kernel_told_the_data_is_validated_never_imports_pandera(snapshot):
 
 def test_a_kernel_with_another_fingerprint_validates_so_the_probe_can_fail(snapshot):
     root, data = snapshot
-    env = {**kernel_env(load_project(root), data), protocol.DATA_VALIDATED_ENV: "0" * 64}
+    env = {**kernel_env(load_project(root), data.data_dir), protocol.DATA_VALIDATED_ENV: "0" * 64}
     seen = _probe(root, env, data.notebooks_dir)
     assert seen["pandera"] is True
