@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -497,12 +498,17 @@ class Renderer:
             **twin_metadata(self.project, plan),
         }
         self.progress.line(f"{plan.name}: assembling with the {self.engine} engine")
+        started = time.monotonic()
         done = assemble(
             build,
             engine=self.engine,
             metadata=metadata,
             timestamp=timestamp,
             fonts_dir=build / "assets" / "fonts",
+        )
+        formats = ", ".join(done.outputs)
+        self.progress.line(
+            f"{plan.name}: assembled ({formats}) in {time.monotonic() - started:.1f}s"
         )
 
         staging = publish.new_staging(plan.final.parent)
