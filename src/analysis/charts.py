@@ -297,11 +297,12 @@ DATA_TEXT_COLUMNS = frozenset({"label", "marker", "description", "detail"})
 def records(frame: pd.DataFrame) -> pd.DataFrame:
     """A JSON-safe copy for chart data: dates as ISO strings, missing values as None, the
     data's own prose (labels, markers) in the language being written (analysis.locales)."""
-    from analysis.locales import data_text
+    from analysis.locales import data_translator
 
+    translated = data_translator()
     out = frame.copy()
     for col in DATA_TEXT_COLUMNS.intersection(out.columns):
-        out[col] = out[col].map(lambda v: data_text(v) if isinstance(v, str) else v)
+        out[col] = out[col].map(lambda v: translated(v) if isinstance(v, str) else v)
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")

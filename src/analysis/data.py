@@ -510,22 +510,13 @@ def available_from(frame: pd.DataFrame, sources: dict[str, dict]) -> pd.Series:
     published = frame["published"]
     if "source_id" not in frame.columns or not len(frame):
         return published
-    ranges = {k: _issued_range(v) for k, v in sources.items()}
-
-    def one(pub: pd.Timestamp, source: str) -> pd.Timestamp:
-        item = sources.get(source)
-        if item is None or _is_living(item):
-            return pub
-        first, last = ranges[source]
-        if pub >= first:
-            return pub
-        return last
-
-    return pd.Series(
-        [one(p, s) for p, s in zip(published, frame["source_id"], strict=True)],
-        index=frame.index,
-        dtype="datetime64[ns]",
-    )
+    dated = {k: _issued_range(v) for k, v in sources.items() if not _is_living(v)}
+    cited = frame["source_id"]
+    first = pd.Series(cited.map({k: r[0] for k, r in dated.items()}), dtype="datetime64[ns]")
+    last = pd.Series(cited.map({k: r[1] for k, r in dated.items()}), dtype="datetime64[ns]")
+    # (a row without a date counts from its source's last day, as one dated too early does)
+    early = first.notna() & ~(published >= first)
+    return published.where(~early, last).astype("datetime64[ns]").rename(None)
 
 
 def coverage_window(tables: Tables, *partners: str) -> tuple[dt.date, dt.date] | None:

@@ -189,10 +189,16 @@ def _data_map(lang: str, data_dir: str) -> dict[str, str]:
 
 def data_text(text: str) -> str:
     """`text` (data prose) in the language being written, when a translation exists."""
+    return data_translator()(text)
+
+
+def data_translator() -> Callable[[str], str]:
+    """`data_text` for many strings: the language and its map are looked up once."""
     from analysis.paths import data_dir
     from analysis.text import DEFAULT_LANG, current_language
 
     lang = current_language()
     if lang == DEFAULT_LANG:
-        return text
-    return _data_map(lang, str(data_dir())).get(_flat(text), text)
+        return lambda text: text
+    found = _data_map(lang, str(data_dir()))
+    return lambda text: found.get(_flat(text), text)

@@ -189,12 +189,11 @@ def unmatched_tests(
     ev = timeline.window(timeline.prepare(events), start, as_of)
     ev = ev[(ev["event_type"] == "test") & (ev["precision"] == "day")]
     prov = security.provocations_in(provocations, start, as_of)
-    dates = set(prov["when"])
-    keep = [
-        not any(r["when"] + pd.Timedelta(days=d) in dates for d in (-1, 0, 1))
-        for _, r in ev.iterrows()
-    ]
-    return ev[keep].reset_index(drop=True)
+    dates = prov["when"]
+    near = pd.Series(False, index=ev.index)
+    for days in (-1, 0, 1):
+        near |= (ev["when"] + pd.Timedelta(days=days)).isin(dates)
+    return ev[~near].reset_index(drop=True)
 
 
 def database_gaps(view: Any, params: Any) -> list[str]:

@@ -108,4 +108,4 @@ def fact_text(row: Any) -> str:
 
 def facts(rows: pd.DataFrame) -> dict[str, str]:
     """The `events` part of a section's facts: {event_id: "date — label"}."""
-    return {fact_key(r): fact_text(r) for _, r in rows.iterrows()}
+    return {fact_key(r): fact_text(r) for r in rows.to_dict("records")}
