@@ -26,8 +26,8 @@ the core tables are all current (`latest_publication_date`).
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import ctypes
 import datetime as dt
 import functools
 import hashlib
@@ -37,11 +37,13 @@ import os
 import pickle
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import paths, registry
@@ -273,48 +275,77 @@ class Tables:
 
 
 # ----------------------------------------------------------------- checksums and the cache
-# While one output is written (every language of it, `unchanged_frames`), no frame is
-# changed, so a frame's key is computed once: id -> (the frame, kept alive so its id is not
-# reused, and its key). None outside such a stretch: every call hashes afresh.
-_FIXED: dict[int, tuple[pd.DataFrame, str]] | None = None
+# A frame's content key is remembered while the frame is alive and unchanged: the same
+# view's tables are keyed at every memo lookup (at 11,000 events a fresh key takes 20-40
+# ms, most of it pickling the text cells; one render asked 78 times for 28 contents).
+# "Unchanged" is checked from the frame's layout: its columns, dtypes and index, its
+# numbers' bytes and the addresses of its text cells. An address stands for its content
+# because the entry keeps every cell it saw alive (a shallow copy of each text column: a
+# replaced cell cannot be freed and its address reused) and text cells are immutable
+# (a frame with any other kind of object cell is hashed afresh every time).
+_KEYS_KEPT = 16
 
 
-@contextlib.contextmanager
-def unchanged_frames() -> Iterator[None]:
-    """A stretch of work that changes no frame it reads (writing one output): inside it a
-    frame's content key is computed once, not at every memo lookup (at 11,000 events a key
-    takes 35 ms, and one output asked for it dozens of times). Re-entrant."""
-    global _FIXED
-    if _FIXED is not None:
-        yield
-        return
-    _FIXED = {}
-    try:
-        yield
-    finally:
-        _FIXED = None
+@dataclass
+class _KnownKey:
+    frame: weakref.ref[pd.DataFrame]
+    cells: list[np.ndarray]  # holds the text cells the layout points at
+    layout: bytes
+    key: str
+
+
+_KEYS: dict[int, _KnownKey] = {}
 
 
 def frame_key(frame: pd.DataFrame) -> str:
     """A hash of a frame's content (columns, dtypes, index, values): what the in-process
     memos key on. The pickle of those, column by column (whatever the frame's memory
-    layout), is ten times quicker to make than pandas' row hashes (a view's key, asked
-    for at every assessment, took 20 ms)."""
-    if _FIXED is not None:
-        kept = _FIXED.get(id(frame))
-        if kept is None or kept[0] is not frame:
-            kept = _FIXED[id(frame)] = (frame, _content_key(frame))
-        return kept[1]
-    return _content_key(frame)
+    layout), is ten times quicker to make than pandas' row hashes; it is remembered for
+    a frame that has not changed since (see `_KEYS`)."""
+    columns = [frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])]
+    layout = _layout(frame, columns)
+    known = _KEYS.get(id(frame))
+    if known is not None and known.frame() is frame and known.layout == layout:
+        return known.key
+    key = _content_key(frame, columns)
+    text = [c for c in columns if c.dtype == object]
+    if all(pd.api.types.infer_dtype(c, skipna=False) == "string" for c in text):
+        _remember_key(frame, [c.copy() for c in text], layout, key)
+    return key
 
 
-def _content_key(frame: pd.DataFrame) -> str:
-    parts = (
-        list(frame.columns),
-        [str(t) for t in frame.dtypes],
-        frame.index,
-        [frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])],
-    )
+def _layout(frame: pd.DataFrame, columns: list[np.ndarray]) -> bytes:
+    h = hashlib.sha256(pickle.dumps(_shape(frame), protocol=pickle.HIGHEST_PROTOCOL))
+    for column in columns:
+        flat = np.ascontiguousarray(column)
+        # A text column's cells are addresses; a number column's are its values.
+        h.update(ctypes.string_at(flat.ctypes.data, flat.nbytes) if flat.size else b"")
+    return h.digest()
+
+
+def _remember_key(frame: pd.DataFrame, cells: list[np.ndarray], layout: bytes, key: str) -> None:
+    ident = id(frame)
+    if len(_KEYS) >= _KEYS_KEPT and ident not in _KEYS:
+        _KEYS.pop(next(iter(_KEYS)))
+    # Forgotten with the frame, so a later frame with the same id is never taken for it.
+    _KEYS[ident] = _KnownKey(weakref.ref(frame, _forget(ident)), cells, layout, key)
+
+
+def _forget(ident: int) -> Callable[[weakref.ref], None]:
+    def forget(ref: weakref.ref) -> None:
+        known = _KEYS.get(ident)
+        if known is not None and known.frame is ref:
+            del _KEYS[ident]
+
+    return forget
+
+
+def _shape(frame: pd.DataFrame) -> tuple[Any, ...]:
+    return list(frame.columns), [str(t) for t in frame.dtypes], frame.index
+
+
+def _content_key(frame: pd.DataFrame, columns: list[np.ndarray]) -> str:
+    parts = (*_shape(frame), columns)
     return hashlib.sha256(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 

@@ -69,12 +69,7 @@ def _in_every_language(build: Callable[[], list[Bundle]]) -> list[Bundle]:
 
 
 def _show(build: Callable[[], list[Bundle]]) -> None:
-    from analysis import data as tables
-
-    # Writing one output (in every language) changes no table: each table's content key
-    # is computed once for it (analysis.data.unchanged_frames).
-    with tables.unchanged_frames():
-        bundles = _in_every_language(build)
+    bundles = _in_every_language(build)
     for data, meta in bundles:
         _display(data, meta)
 

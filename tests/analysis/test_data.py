@@ -8,6 +8,7 @@ first (each case also breaks an unrelated row of provocations.csv).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import shutil
 import subprocess
@@ -792,21 +793,40 @@ def test_malformed_metadata_names_its_line(data_copy: Path):
     assert_reported(errors, ("data/tables.toml", n, None, None, "toml"))
 
 
-def test_a_frames_key_is_computed_once_while_one_output_is_written(monkeypatch):
-    """Inside `unchanged_frames` (one output, every language) a frame's content key is
-    kept by identity; outside it every call hashes the content, so a frame changed in place
-    gets a new key."""
+def test_a_frames_key_is_remembered_until_the_frame_changes_or_dies(monkeypatch):
+    """An unchanged frame's content key is computed once; a frame changed in place (a text
+    cell, a number, a new column) gets a new key; a dead frame's entry goes with it."""
     from analysis import data
 
     computed = []
     content_key = data._content_key
-    monkeypatch.setattr(data, "_content_key", lambda f: computed.append(1) or content_key(f))
-    frame = pd.DataFrame({"a": [1, 2]})
-    with data.unchanged_frames():
-        first = data.frame_key(frame)
-        with data.unchanged_frames():  # re-entrant: the same stretch
-            assert data.frame_key(frame) == first
-        assert data.frame_key(frame.copy()) == first  # equal content, another object
-    assert len(computed) == 2
-    frame.loc[0, "a"] = 5
-    assert data.frame_key(frame) != first and len(computed) == 3
+    monkeypatch.setattr(data, "_content_key", lambda *a: computed.append(1) or content_key(*a))
+    frame = pd.DataFrame({"n": [1, 2], "text": ["a", "b"]})
+    first = data.frame_key(frame)
+    assert data.frame_key(frame) == first and len(computed) == 1
+    assert data.frame_key(frame.copy()) == first and len(computed) == 2  # equal content
+    frame.loc[0, "text"] = "c"
+    assert data.frame_key(frame) != first
+    frame.loc[0, "text"] = "a"  # the old content again: the old key
+    assert data.frame_key(frame) == first
+    frame.loc[0, "n"] = 5
+    assert data.frame_key(frame) != first
+    frame["more"] = 0
+    assert len({first, data.frame_key(frame)}) == 2
+    known = len(data._KEYS)
+    del frame
+    gc.collect()
+    assert len(data._KEYS) == known - 1
+
+
+def test_a_frame_with_other_objects_is_hashed_every_time(monkeypatch):
+    """A list in a cell can change without a new address: such a frame is never remembered."""
+    from analysis import data
+
+    computed = []
+    content_key = data._content_key
+    monkeypatch.setattr(data, "_content_key", lambda *a: computed.append(1) or content_key(*a))
+    frame = pd.DataFrame({"items": [[1], [2]]})
+    first = data.frame_key(frame)
+    frame["items"].iloc[0].append(3)
+    assert data.frame_key(frame) != first and len(computed) == 2
