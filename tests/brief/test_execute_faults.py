@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +147,20 @@ def clean_blue(tmp_path: Path) -> Callable[[], Path]:
 
 
 @pytest.fixture
+def kernel_temp(monkeypatch) -> Iterator[Path]:
+    """The renders' temp folder, where kernels make their connection files and sockets
+    (short: a Unix socket's path is limited to about 100 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="bk-", dir="/tmp"))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def no_kernel_folder_left(temp: Path) -> None:
+    assert not list(temp.glob("brief-kernel*")), "kernel connection folders outlived the render"
+
+
+@pytest.fixture
 def earlier(tmp_path: Path) -> Iterator[tuple[Path, dict[str, bytes]]]:
     """A tiny project with one rendered edition, and the bytes of its output folder."""
     project = tiny_project(tmp_path / "project")
@@ -176,7 +192,7 @@ STAGES = ["validating", "executing", "between-cache-writes", "assembling"]
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_kill_9_at_any_stage_leaves_no_process_no_open_pipe_and_no_damage(
-    earlier, clean_blue, stage
+    kernel_temp, earlier, clean_blue, stage
 ):
     project, before = earlier
     original = None
@@ -217,6 +233,7 @@ def test_kill_9_at_any_stage_leaves_no_process_no_open_pipe_and_no_damage(
         values.write_text(values.read_text().replace("2025-03-02,1\n", ""))
     rerender_matches_clean(project, clean_blue)
     assert not list((project / ".brief" / "run").glob("procs-*")), "records of the dead render"
+    no_kernel_folder_left(kernel_temp)  # the dead render's, removed by the next one
 
 
 # The renderer as a library, alive after its render: what it started must be gone by then
@@ -314,7 +331,7 @@ def test_a_later_render_kills_what_a_killed_one_left_running(earlier):
 # ------------------------------------------------------------ 7, 8. SIGHUP, SIGTERM
 
 
-def test_sighup_is_an_interruption_like_sigterm(earlier):
+def test_sighup_is_an_interruption_like_sigterm(kernel_temp, earlier):
     project, before = earlier
     wait = "open('started', 'w').close()\nimport time\ntime.sleep(60)\n"
     set_cell(project, "02_colour.ipynb", 1, wait + COLOUR_CELL)
@@ -325,6 +342,7 @@ def test_sighup_is_an_interruption_like_sigterm(earlier):
     assert "interrupted; nothing was published" in running.stderr
     assert "Traceback" not in running.stderr and running.stdout == ""
     no_process_left(project)
+    no_kernel_folder_left(kernel_temp)  # its kernels were killed with their workers
     assert digest(project / "output") == before
 
 

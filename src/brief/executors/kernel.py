@@ -142,6 +142,9 @@ def shutdown_kernel() -> None:
 
 
 started_hook: Any = None  # called with a new kernel's pid (the local executor records it)
+# Where kernels' connection folders are made (None: the temp folder); the local executor
+# gives each render one and removes it, so a kernel killed with its worker leaves nothing.
+connection_root: str | None = None
 
 
 def _spec_manager(job: Job) -> Any:
@@ -171,7 +174,7 @@ def kernel_for(job: Job) -> tuple[Any, bool]:
         )
         if QUICK_READY:
             km.client_factory = quick_ready_client()
-        folder = tempfile.mkdtemp(prefix=f"brief-kernel-{os.getpid()}-")
+        folder = tempfile.mkdtemp(prefix=f"brief-kernel-{os.getpid()}-", dir=connection_root)
         km.connection_file = os.path.join(folder, "kernel.json")
         env = {**os.environ, **job.env}
         run_sync(km.start_kernel)(cwd=job.cwd, env=env)

@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -25,14 +26,16 @@ from brief.executors.records import (
     RECORDS_PREFIX,
     kill_groups,
     record,
+    record_kernel_folders,
     recorded,
+    remove_kernel_folders,
 )
 from brief.fsutil import owned_tempdir, remove_tree
 
 _records: Path | None = None
 
 
-def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
+def _worker_init(log: str, records: str, kernel_folders: str, warm: dict[str, Any] | None) -> None:
     global _records
     os.setsid()  # own process group: the renderer kills a worker and its kernel together
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -50,6 +53,7 @@ def _worker_init(log: str, records: str, warm: dict[str, Any] | None) -> None:
     _records = Path(records)
     record(_records, os.getpid())
     worker_side.started_hook = _remember_pid
+    worker_side.connection_root = kernel_folders
     if warm:  # start the kernel and its heavy imports before the first notebook arrives
         with contextlib.suppress(Exception):
             _warm(Job(key="", name="warm-up", notebook="", params={}, **warm))
@@ -96,11 +100,13 @@ class LocalExecutor:
         log = state_dir / "logs" / "kernels.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         self.records = owned_tempdir(state_dir / "run", RECORDS_PREFIX)
+        kernel_folders = Path(tempfile.mkdtemp(prefix="brief-kernels-"))
+        record_kernel_folders(self.records, kernel_folders)
         self.pool = ProcessPoolExecutor(
             max_workers=max(1, workers),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(str(log), str(self.records), warm),
+            initargs=(str(log), str(self.records), str(kernel_folders), warm),
         )
         self.kernel_starts = 0
         self.kernel_pids: set[int] = set()
@@ -149,7 +155,7 @@ class LocalExecutor:
         self._killed = True
         kill_groups([*self._groups(), *self.kernel_pids, *recorded(self.records)])
         self.pool.shutdown(wait=False, cancel_futures=True)
-        remove_tree(self.records)
+        self._remove_records()
 
     def close(self) -> None:
         """Let workers shut their kernels down; then make sure no process of theirs remains."""
@@ -158,4 +164,8 @@ class LocalExecutor:
         groups = self._groups()
         self.pool.shutdown(wait=True)  # each worker shuts its kernel down as it exits
         kill_groups([*groups, *self.kernel_pids, *recorded(self.records)])
+        self._remove_records()
+
+    def _remove_records(self) -> None:
+        remove_kernel_folders(self.records)
         remove_tree(self.records)

@@ -12,6 +12,9 @@ from pathlib import Path
 from brief.fsutil import pid_alive, remove_tree
 
 RECORDS_PREFIX = "procs-"
+# In a render's records: the folder its kernels' connection files and sockets are made in
+# (in the system temp folder: a Unix socket's path must stay short), removed with them.
+KERNEL_FOLDERS = "kernel-folders"
 
 
 def start_time(pid: int) -> str | None:
@@ -46,8 +49,20 @@ def reap_leftovers(state_dir: Path) -> int:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
                 killed += 1
+        remove_kernel_folders(folder)
         remove_tree(folder)
     return killed
+
+
+def record_kernel_folders(records: Path, folder: Path) -> None:
+    (records / KERNEL_FOLDERS).write_text(str(folder), encoding="utf-8")
+
+
+def remove_kernel_folders(records: Path) -> None:
+    """Remove the kernels' connection folders of a render whose processes are gone: a
+    kernel killed with its worker (an interrupted render) leaves its own behind."""
+    with contextlib.suppress(OSError):
+        remove_tree(Path((records / KERNEL_FOLDERS).read_text(encoding="utf-8")))
 
 
 def recorded(records: Path) -> list[int]:
