@@ -8,11 +8,15 @@ did must not be seen by the next, and the collector must still free the next one
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from brief.executors import Job, Result, make_executor
+from brief.executors import Job, Result, WorkerLost, make_executor
 from brief.executors.kernel import kernel_spec
 
 FIRST = """
@@ -77,3 +81,27 @@ def test_a_kept_kernel_starts_each_notebook_blank_and_still_collects(tmp_path):
         "count": 2,  # the parameters cell, then this one: a new session
         "collected": True,
     }
+
+
+def test_a_worker_dead_before_any_notebook_is_a_worker_lost_naming_every_notebook(tmp_path):
+    """A worker may die before it runs anything (killed, or failing in its own start-up):
+    the pool is then broken when the jobs are handed out, and that must be the same clear
+    WorkerLost as a death mid-notebook, not the pool's own exception."""
+    state, cwd = tmp_path / ".brief", tmp_path / "build" / "notebooks"
+    cwd.mkdir(parents=True)
+    env = {"JUPYTER_PATH": str(kernel_spec(state))}
+    executor = make_executor("local", workers=1, state_dir=state)
+    try:
+        (pid,) = [ping.result(timeout=60) for ping in executor._pings]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not executor.pool._broken and time.monotonic() < deadline:
+            time.sleep(0.05)  # the pool's manager thread notices the death on its own
+        assert executor.pool._broken
+        jobs = [_job("first.ipynb", FIRST, cwd, env), _job("second.ipynb", SECOND, cwd, env)]
+        with pytest.raises(WorkerLost) as lost:
+            executor.run(jobs, lambda _job, _result: None)
+    finally:
+        executor.kill()
+    assert lost.value.unfinished == ["first.ipynb", "second.ipynb"]
+    assert str(state / "logs" / "kernels.log") in str(lost.value)

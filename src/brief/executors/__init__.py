@@ -84,12 +84,14 @@ class WorkerLost(Exception):
     want of memory): the render stops, naming the notebooks not yet executed, with
     nothing published."""
 
-    def __init__(self, unfinished: list[str]):
+    def __init__(self, unfinished: list[str], log: Path | None = None):
         self.unfinished = unfinished
+        where = f"; what the workers wrote is in {log}" if log is not None else ""
         super().__init__(
             "a worker process ended abruptly (killed from outside, or by the system for want "
             f"of memory) with {len(unfinished)} notebook(s) not yet executed: "
             f"{', '.join(unfinished)}; nothing was published and earlier editions are intact"
+            f"{where}"
         )
 
 

@@ -97,7 +97,7 @@ class LocalExecutor:
     def __init__(
         self, *, workers: int, state_dir: Path, warm: dict[str, Any] | None = None, **_: Any
     ):
-        log = state_dir / "logs" / "kernels.log"
+        self.log = log = state_dir / "logs" / "kernels.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         self.records = owned_tempdir(state_dir / "run", RECORDS_PREFIX)
         kernel_folders = Path(tempfile.mkdtemp(prefix="brief-kernels-"))
@@ -121,7 +121,10 @@ class LocalExecutor:
         on_wait: OnWait | None = None,
         heartbeat: float = 10.0,
     ) -> dict[str, Result]:
-        started: dict[Future, Job] = {self.pool.submit(_run, job): job for job in jobs}
+        try:
+            started: dict[Future, Job] = {self.pool.submit(_run, job): job for job in jobs}
+        except BrokenProcessPool:  # a worker died before any job (in its start-up)
+            raise WorkerLost([job.name for job in jobs], self.log) from None
         results: dict[str, Result] = {}
         pending = set(started)
         t0 = time.monotonic()
@@ -136,7 +139,7 @@ class LocalExecutor:
                         result = future.result()
                     except BrokenProcessPool:  # the pool is unusable: every job fails alike
                         left = [j.name for j in started.values() if j.key not in results]
-                        raise WorkerLost(list(dict.fromkeys(left))) from None
+                        raise WorkerLost(list(dict.fromkeys(left)), self.log) from None
                     if result.kernel_pid:
                         self.kernel_pids.add(result.kernel_pid)
                     self.kernel_starts += result.kernel_started
