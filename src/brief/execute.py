@@ -492,11 +492,13 @@ def run_notebooks(
     after_spawn: Callable[[], None] = lambda: None,
     editions: dict[str, list[str]] | None = None,
     runner: Any = None,
+    on_stored: Callable[[str], None] = lambda key: None,
 ) -> int:
     """Execute the jobs, store each result in the cache as it arrives; kernel starts.
     `editions` names, per job key, the editions that need it (every progress line about a
     notebook says which edition it is for). `runner`: an executor already started for this
-    snapshot (`start_executor`); it is closed here either way.
+    snapshot (`start_executor`); it is closed here either way. `on_stored` is told each
+    job's key once its notebook is in the cache.
 
     Raises NotebookFailed for the first notebook that fails (the executed notebook is
     written to its target for debugging), after stopping the others.
@@ -556,6 +558,7 @@ def run_notebooks(
         cache.put(planned.inputs, job.name, text)
         finished += 1
         progress.step(f"  [{finished}/{total}] {named(job)} executed in {result.seconds:.1f}s")
+        on_stored(job.key)
 
     def on_wait(running: list[Job], seconds: float) -> None:
         names = "; ".join(sorted(named(j) for j in running))

@@ -14,8 +14,8 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,19 +306,30 @@ class Renderer:
 
     # --- execution ----------------------------------------------------------------------
 
-    def execute(self, plans: list[EditionPlan], build_dirs: dict[str, Path]) -> None:
-        """Reuse cached notebooks; run the rest once each, in parallel."""
+    def execute(
+        self,
+        plans: list[EditionPlan],
+        build_dirs: dict[str, Path],
+        ready: Callable[[EditionPlan], None] = lambda plan: None,
+    ) -> None:
+        """Reuse cached notebooks; run the rest once each, in parallel. `ready` is told of
+        each edition as soon as all its notebooks are executed (its assembly can start
+        while other editions' notebooks still run)."""
         todo: dict[str, tuple[NotebookJob, Path]] = {}
         editions: dict[str, list[str]] = {}  # key -> the editions that need it
+        waiting: dict[str, set[str]] = {}  # edition -> the keys it still waits for
         for plan in plans:
             if plan.up_to_date:
                 continue
+            waiting[plan.name] = set()
             for job in plan.jobs:
                 cached = self.cache.get(job.key, job.name)
                 if cached is not None:
                     plan.executed[job.name] = cached
                     self._explain(plan, job, "reused (cache hit)")
-                elif job.key not in todo:
+                    continue
+                waiting[plan.name].add(job.key)
+                if job.key not in todo:
                     if self.explain:  # (reads the cache's records: only when asked)
                         why = explain_miss(self.cache.recorded(job.name), job.inputs)
                         self._explain(plan, job, f"execute: {why}")
@@ -332,23 +343,39 @@ class Renderer:
             mine = [j.name for j in plan.jobs if j.key in todo]
             if mine and not self.explain:  # progress names the edition and its notebooks (E)
                 self.progress.line(f"{plan.name}: {len(mine)} to execute: {', '.join(mine)}")
+        by_name = {plan.name: plan for plan in plans}
+
+        def stored(key: str) -> None:
+            for name in editions[key]:
+                waiting[name].discard(key)
+                if not waiting[name]:
+                    self._collect(by_name[name])
+                    ready(by_name[name])
+
+        for name in [name for name, keys in waiting.items() if not keys]:
+            ready(by_name[name])  # every notebook of it cached
         if not todo:
             self.progress.line("notebooks: nothing to execute, every notebook is cached")
             self._drop_early_workers()
             self.after_spawn()
         else:
-            self._run(list(todo.values()), editions)
-        for plan in plans:
-            for job in plan.jobs:
-                if job.name not in plan.executed and not plan.up_to_date:
-                    plan.executed[job.name] = self.cache.get(job.key, job.name)
+            self._run(list(todo.values()), editions, stored)
+
+    def _collect(self, plan: EditionPlan) -> None:
+        """The edition's freshly executed notebooks, from the cache they were stored in."""
+        for job in plan.jobs:
+            if job.name not in plan.executed:
+                plan.executed[job.name] = self.cache.get(job.key, job.name)
 
     def _explain(self, plan: EditionPlan, job: NotebookJob, text: str) -> None:
         if self.explain:
             self.progress.line(f"{plan.name}: {job.name}: {text}")
 
     def _run(
-        self, todo: list[tuple[NotebookJob, Path]], editions: dict[str, list[str]] | None = None
+        self,
+        todo: list[tuple[NotebookJob, Path]],
+        editions: dict[str, list[str]] | None = None,
+        stored: Callable[[str], None] = lambda key: None,
     ) -> None:
         from brief.execute import run_notebooks
 
@@ -365,6 +392,7 @@ class Renderer:
             after_spawn=self.after_spawn,
             editions=editions,
             runner=runner,
+            on_stored=stored,
         )
 
     def after_spawn(self) -> None:
@@ -527,43 +555,6 @@ class Renderer:
             raise
         return staging
 
-    def _assembled(
-        self, plans: list[EditionPlan], builds: dict[str, Path]
-    ) -> Iterator[tuple[EditionPlan, Path]]:
-        """Each plan's staged edition, in plan order (editions are published in that order),
-        several at once when the cores allow: an assembly needs only its build folder and
-        what planning fixed (the previous edition included: editions are published one at
-        a time), not another's result. An assembly already writes its formats at once, each
-        keeping a core busy (pandoc, Typst), so `jobs` cores run jobs // formats assemblies.
-        `self.assembling` names the edition whose assembly is awaited (a failure's)."""
-        from brief.engines import FORMATS
-
-        workers = min(self.jobs // len(FORMATS), len(plans))
-        if workers < 2:
-            for plan in plans:
-                self.assembling = plan.name
-                staging = self.assemble(plan, builds[plan.name])
-                self.assembling = None
-                yield plan, staging
-            return
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brief-assembly")
-        futures = [(plan, pool.submit(self.assemble, plan, builds[plan.name])) for plan in plans]
-        handed = 0
-        try:
-            for plan, future in futures:
-                self.assembling = plan.name
-                staging = future.result()
-                self.assembling = None
-                handed += 1
-                yield plan, staging
-        finally:  # stopped early (a failure, an interrupt): nothing more is staged or kept
-            for _, future in futures[handed:]:
-                future.cancel()
-            pool.shutdown(wait=True)
-            for _, future in futures[handed:]:
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    shutil.rmtree(future.result(), ignore_errors=True)
-
     def publish(self, plan: EditionPlan, staging: Path) -> None:
         """Put a complete staging folder in place: a draft swap, or a new official edition."""
         assert plan.target is not None
@@ -615,10 +606,10 @@ class Renderer:
         written: list[str] = []
         self.assembling: str | None = None
         try:
-            if pending:
-                self.execute(pending, builds)
-            with contextlib.closing(self._assembled(pending, builds)) as staged:
-                for plan, staging in staged:
+            with Assemblies(self, pending, builds) as assemblies:
+                if pending:
+                    self.execute(pending, builds, ready=assemblies.start)
+                for plan, staging in assemblies.staged():
                     self.publish(plan, staging)
                     done = "published" if self.official else "draft written"
                     self.progress.line(f"{plan.name}: {done} to {plan.final}")
@@ -642,6 +633,52 @@ class Renderer:
                     shutil.rmtree(build, ignore_errors=True)
             self.progress.done()
         return [p.final for p in plans]
+
+
+class Assemblies:
+    """The editions' assemblies, each started as soon as its notebooks are executed (while
+    other editions' notebooks still run) and handed over in plan order, the order editions
+    are published in. An assembly needs only its build folder and what planning fixed (the
+    previous edition included: editions are published one at a time), not another's
+    result. An assembly already writes its formats at once, each keeping a core busy
+    (pandoc, Typst), so `jobs` cores run jobs // formats assemblies at a time, at least one.
+    The renderer's `assembling` names the edition whose assembly is awaited (a failure's)."""
+
+    def __init__(self, renderer: Renderer, plans: list[EditionPlan], builds: dict[str, Path]):
+        from brief.engines import FORMATS
+
+        self.renderer, self.plans, self.builds = renderer, plans, builds
+        workers = max(1, min(renderer.jobs // len(FORMATS), len(plans)))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brief-assembly")
+        self.futures: dict[str, Future[Path]] = {}
+        self.handed: set[str] = set()
+
+    def start(self, plan: EditionPlan) -> None:
+        self.futures[plan.name] = self.pool.submit(
+            self.renderer.assemble, plan, self.builds[plan.name]
+        )
+
+    def staged(self) -> Iterator[tuple[EditionPlan, Path]]:
+        """Each plan's staged edition, in plan order (every edition has been started)."""
+        for plan in self.plans:
+            self.renderer.assembling = plan.name
+            staging = self.futures[plan.name].result()
+            self.renderer.assembling = None
+            self.handed.add(plan.name)
+            yield plan, staging
+
+    def __enter__(self) -> Assemblies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stopped early (a failure, an interrupt) or done: nothing more is staged or kept."""
+        left = [f for name, f in self.futures.items() if name not in self.handed]
+        for future in left:
+            future.cancel()
+        self.pool.shutdown(wait=True)
+        for future in left:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                shutil.rmtree(future.result(), ignore_errors=True)
 
 
 def _date(text: str):
